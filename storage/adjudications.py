@@ -1,0 +1,187 @@
+"""Editors' final labels (adjudications) and the review queue that leads to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from pydantic import BaseModel
+from sqlite_utils import Database
+
+from annotate.models import Adjudication, AdjudicationInput, Statement, utcnow
+from storage.connection import write
+from storage.documents import _to_statement
+from storage.errors import ConflictError, NotFoundError
+
+_FIELDS = ("source_type", "also_cites", "confidence", "note", "taxonomy_version")
+
+
+def _to_adjudication(row: dict) -> Adjudication:
+    return Adjudication(
+        id=row.get("adjudication_id", row["id"]),
+        statement_id=row["statement_id"],
+        editor_id=row["editor_id"],
+        source_type=row["source_type"],
+        also_cites=json.loads(row["also_cites"]),
+        confidence=row["confidence"],
+        note=row["note"],
+        taxonomy_version=row["taxonomy_version"],
+        revision=row["revision"],
+        deleted=bool(row["deleted"]),
+        created_at=dt.datetime.fromisoformat(row.get("updated_at") or row["created_at"]),
+    )
+
+
+def current_adjudication(db: Database, statement_id: int) -> Adjudication | None:
+    rows = list(
+        db.query(
+            "SELECT * FROM adjudications WHERE statement_id = ? AND deleted = 0", [statement_id]
+        )
+    )
+    return _to_adjudication(rows[0]) if rows else None
+
+
+def adjudicate(
+    db: Database, value: AdjudicationInput, *, expected_revision: int | None
+) -> Adjudication:
+    """Set the final label. `expected_revision` is the revision the editor saw (0 or None
+    for none): if another editor saved in between, ConflictError and nothing is written."""
+    value = AdjudicationInput.model_validate(value.model_dump())
+    now = utcnow().isoformat()
+    data = value.model_dump(include=set(_FIELDS))
+    data["also_cites"] = json.dumps(data["also_cites"], ensure_ascii=False)
+    with write(db):
+        if (
+            db.execute("SELECT 1 FROM statements WHERE id = ?", [value.statement_id]).fetchone()
+            is None
+        ):
+            raise NotFoundError(f"statement_id: no statement with id {value.statement_id}")
+        row = db.execute(
+            "SELECT id, revision FROM adjudications WHERE statement_id = ?", [value.statement_id]
+        ).fetchone()
+        seen = expected_revision or 0
+        current = row[1] if row else 0
+        if expected_revision is not None and seen != current:
+            raise ConflictError(
+                "another editor changed this statement's final label while you were "
+                f"reviewing it (now revision {current}); reload to see it"
+            )
+        if row is None:
+            adjudication_id = (
+                db["adjudications"]
+                .insert(
+                    {
+                        "statement_id": value.statement_id,
+                        "editor_id": value.editor_id,
+                        "revision": 1,
+                        "deleted": 0,
+                        **data,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                .last_pk
+            )
+            revision = 1
+        else:
+            adjudication_id, revision = row[0], row[1] + 1
+            db["adjudications"].update(
+                adjudication_id,
+                {
+                    **data,
+                    "editor_id": value.editor_id,
+                    "revision": revision,
+                    "deleted": 0,
+                    "updated_at": now,
+                },
+            )
+        db["adjudication_revisions"].insert(
+            {
+                "adjudication_id": adjudication_id,
+                "statement_id": value.statement_id,
+                "editor_id": value.editor_id,
+                "revision": revision,
+                "deleted": 0,
+                **data,
+                "created_at": now,
+            }
+        )
+    return current_adjudication(db, value.statement_id)  # type: ignore[return-value]
+
+
+def adjudication_history(db: Database, statement_id: int) -> list[tuple[str, Adjudication]]:
+    rows = db.query(
+        "SELECT r.*, u.name AS editor_name FROM adjudication_revisions r "
+        "JOIN users u ON u.id = r.editor_id WHERE r.statement_id = ? ORDER BY r.id",
+        [statement_id],
+    )
+    return [(r["editor_name"], _to_adjudication(r)) for r in rows]
+
+
+class ReviewFilters(BaseModel):
+    document_id: int | None = None
+    source_type: str | None = None  # any annotator chose it
+    annotator_id: int | None = None  # this annotator labelled it
+    flagged_only: bool = False
+    unadjudicated_only: bool = False
+    min_disagreement: float = 0.0
+
+
+class ReviewItem(BaseModel):
+    statement: Statement
+    label_count: int
+    disagreement: float
+    flag_count: int
+    adjudicated: bool
+
+
+def review_queue(
+    db: Database, filters: ReviewFilters | None = None, *, limit: int = 50, offset: int = 0
+) -> list[ReviewItem]:
+    """Statements with at least two labels, most disagreement first (partial index scan)."""
+    f = filters or ReviewFilters()
+    where = ["s.label_count >= 2", "s.disagreement >= :min_d"]
+    params: dict[str, object] = {"min_d": f.min_disagreement, "limit": limit, "offset": offset}
+    if f.document_id is not None:
+        where.append("s.document_id = :doc")
+        params["doc"] = f.document_id
+    if f.flagged_only:  # a flag asks for an editor even on a statement with one label
+        where[0] = "s.flag_count > 0"
+    if f.unadjudicated_only:
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM adjudications j WHERE j.statement_id = s.id "
+            "AND j.deleted = 0)"
+        )
+    if f.source_type:
+        where.append(
+            "EXISTS (SELECT 1 FROM annotations a WHERE a.statement_id = s.id "
+            "AND a.deleted = 0 AND a.source_type = :type)"
+        )
+        params["type"] = f.source_type
+    if f.annotator_id is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM annotations a WHERE a.statement_id = s.id "
+            "AND a.deleted = 0 AND a.annotator_id = :ann)"
+        )
+        params["ann"] = f.annotator_id
+    rows = db.query(
+        f"""SELECT s.*, EXISTS (SELECT 1 FROM adjudications j WHERE j.statement_id = s.id
+                                 AND j.deleted = 0) AS adjudicated
+            FROM statements s WHERE {" AND ".join(where)}
+            ORDER BY s.disagreement DESC, s.id LIMIT :limit OFFSET :offset""",
+        params,
+    )
+    return [
+        ReviewItem(
+            statement=_to_statement(r),
+            label_count=r["label_count"],
+            disagreement=r["disagreement"],
+            flag_count=r["flag_count"],
+            adjudicated=bool(r["adjudicated"]),
+        )
+        for r in rows
+    ]
+
+
+def review_count(db: Database) -> int:
+    return db.execute("SELECT count(*) FROM statements WHERE label_count >= 2").fetchone()[0]

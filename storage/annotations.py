@@ -1,0 +1,311 @@
+"""Annotations: revisioned saves, soft deletes, history, and the annotator's queue.
+
+`annotations` holds each annotator's current label per statement (one row, so a
+statement can never carry two current labels from one person); `annotation_revisions`
+keeps every version ever saved and refuses updates and deletes (triggers in the schema).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from pydantic import BaseModel
+from sqlite_utils import Database
+
+from annotate.disagreement import statement_disagreement
+from annotate.models import Annotation, AnnotationInput, Statement, utcnow
+from storage.connection import write
+from storage.documents import _to_statement
+from storage.errors import ConflictError, NotFoundError
+
+_FIELDS = (
+    "source_type",
+    "also_cites",
+    "confidence",
+    "extra_ratings",
+    "who",
+    "cue",
+    "note",
+    "skipped",
+    "unsure",
+    "flagged",
+    "suggestion_shown",
+    "suggested_type",
+    "taxonomy_version",
+)
+_JSON_FIELDS = {"also_cites", "extra_ratings"}
+_BOOL_FIELDS = {"skipped", "unsure", "flagged", "suggestion_shown", "deleted"}
+
+
+def _to_row(value: AnnotationInput) -> dict:
+    data = value.model_dump(include=set(_FIELDS))
+    for name in _JSON_FIELDS:
+        data[name] = json.dumps(data[name], ensure_ascii=False)
+    for name in _BOOL_FIELDS & data.keys():
+        data[name] = int(data[name])
+    return data
+
+
+def _to_annotation(row: dict) -> Annotation:
+    data = {name: row[name] for name in _FIELDS}
+    for name in _JSON_FIELDS:
+        data[name] = json.loads(data[name])
+    return Annotation(
+        id=row.get("annotation_id", row["id"]),
+        statement_id=row["statement_id"],
+        annotator_id=row["annotator_id"],
+        revision=row["revision"],
+        deleted=bool(row["deleted"]),
+        created_at=dt.datetime.fromisoformat(row.get("updated_at") or row["created_at"]),
+        first_created_at=dt.datetime.fromisoformat(row["first_created_at"])
+        if row.get("first_created_at")
+        else None,
+        **data,
+    )
+
+
+def refresh_statement_stats(db: Database, statement_id: int) -> None:
+    """Recompute a statement's label count, disagreement and flags from its current labels.
+
+    A statement has a handful of labels, so recomputing is cheap and cannot drift the way
+    incremental counters can.
+    """
+    rows = db.execute(
+        "SELECT source_type, confidence, flagged FROM annotations "
+        "WHERE statement_id = ? AND deleted = 0 AND skipped = 0",
+        [statement_id],
+    ).fetchall()
+    labelled = [r for r in rows if r[0] is not None]
+    db.execute(
+        """UPDATE statements SET label_count = :n, disagreement = :d, flag_count = :f,
+             is_open = (kind = 'statement'
+               AND :n < (SELECT annotators_per_statement FROM project WHERE id = 1)
+               AND document_id IN (SELECT id FROM documents WHERE deleted = 0))
+           WHERE id = :s""",
+        {
+            "n": len(labelled),
+            "d": statement_disagreement([r[0] for r in labelled], [r[1] for r in labelled]),
+            "f": sum(r[2] for r in rows),
+            "s": statement_id,
+        },
+    )
+
+
+def save_annotation(
+    db: Database, value: AnnotationInput, *, expected_revision: int | None = None
+) -> Annotation:
+    """Save a label: the first save is revision 1, each edit adds a revision.
+
+    With `expected_revision`, the save fails with ConflictError if the label changed
+    since that revision was read (another tab or device).
+    """
+    value = AnnotationInput.model_validate(value.model_dump())
+    now = utcnow().isoformat()
+    with write(db):
+        if (
+            db.execute("SELECT 1 FROM statements WHERE id = ?", [value.statement_id]).fetchone()
+            is None
+        ):
+            raise NotFoundError(f"statement_id: no statement with id {value.statement_id}")
+        current = db.execute(
+            "SELECT id, revision FROM annotations WHERE statement_id = ? AND annotator_id = ?",
+            [value.statement_id, value.annotator_id],
+        ).fetchone()
+        row = _to_row(value)
+        if current is None:
+            if expected_revision not in (None, 0):
+                raise ConflictError("this label was deleted or never saved; reload the statement")
+            annotation_id = (
+                db["annotations"]
+                .insert(
+                    {
+                        "statement_id": value.statement_id,
+                        "annotator_id": value.annotator_id,
+                        "revision": 1,
+                        "deleted": 0,
+                        **row,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                .last_pk
+            )
+            revision = 1
+        else:
+            annotation_id, old_revision = current
+            if expected_revision is not None and expected_revision != old_revision:
+                raise ConflictError(
+                    f"this label was changed elsewhere (now revision {old_revision}, "
+                    f"you edited revision {expected_revision}); reload it"
+                )
+            revision = old_revision + 1
+            db["annotations"].update(
+                annotation_id, {**row, "revision": revision, "deleted": 0, "updated_at": now}
+            )
+        db["annotation_revisions"].insert(
+            {
+                "annotation_id": annotation_id,
+                "statement_id": value.statement_id,
+                "annotator_id": value.annotator_id,
+                "revision": revision,
+                "deleted": 0,
+                **row,
+                "created_at": now,
+            }
+        )
+        refresh_statement_stats(db, value.statement_id)
+    return current_annotation(db, value.statement_id, value.annotator_id)  # type: ignore[return-value]
+
+
+def delete_annotation(
+    db: Database, statement_id: int, annotator_id: int, *, expected_revision: int | None = None
+) -> Annotation:
+    """Soft delete: a new revision marked deleted; the history keeps every earlier one."""
+    now = utcnow().isoformat()
+    with write(db):
+        rows = list(
+            db.query(
+                "SELECT * FROM annotations WHERE statement_id = ? AND annotator_id = ?",
+                [statement_id, annotator_id],
+            )
+        )
+        if not rows or rows[0]["deleted"]:
+            raise NotFoundError("there is no label to delete")
+        row = rows[0]
+        if expected_revision is not None and expected_revision != row["revision"]:
+            raise ConflictError("this label was changed elsewhere; reload it")
+        revision = row["revision"] + 1
+        db["annotations"].update(row["id"], {"deleted": 1, "revision": revision, "updated_at": now})
+        fields = {name: row[name] for name in _FIELDS}
+        db["annotation_revisions"].insert(
+            {
+                "annotation_id": row["id"],
+                "statement_id": statement_id,
+                "annotator_id": annotator_id,
+                "revision": revision,
+                "deleted": 1,
+                **fields,
+                "created_at": now,
+            }
+        )
+        refresh_statement_stats(db, statement_id)
+    return current_annotation(db, statement_id, annotator_id, include_deleted=True)  # type: ignore[return-value]
+
+
+def current_annotation(
+    db: Database, statement_id: int, annotator_id: int, *, include_deleted: bool = False
+) -> Annotation | None:
+    rows = list(
+        db.query(
+            "SELECT *, created_at AS first_created_at FROM annotations "
+            "WHERE statement_id = ? AND annotator_id = ?",
+            [statement_id, annotator_id],
+        )
+    )
+    if not rows or (rows[0]["deleted"] and not include_deleted):
+        return None
+    return _to_annotation(rows[0])
+
+
+def annotations_for_statement(db: Database, statement_id: int) -> list[tuple[str, Annotation]]:
+    """Every annotator's current label on a statement, with the annotator's name (editors only)."""
+    rows = db.query(
+        "SELECT a.*, a.created_at AS first_created_at, u.name AS annotator_name "
+        "FROM annotations a JOIN users u ON u.id = a.annotator_id "
+        "WHERE a.statement_id = ? AND a.deleted = 0 ORDER BY u.name",
+        [statement_id],
+    )
+    return [(r["annotator_name"], _to_annotation(r)) for r in rows]
+
+
+def annotation_history(db: Database, statement_id: int) -> list[tuple[str, Annotation]]:
+    """All revisions of all labels on a statement, oldest first."""
+    rows = db.query(
+        "SELECT r.*, u.name AS annotator_name FROM annotation_revisions r "
+        "JOIN users u ON u.id = r.annotator_id WHERE r.statement_id = ? ORDER BY r.id",
+        [statement_id],
+    )
+    return [(r["annotator_name"], _to_annotation(r)) for r in rows]
+
+
+def next_statements(db: Database, annotator_id: int, limit: int = 1) -> list[Statement]:
+    """The annotator's queue: open statements they have not labelled, in document order.
+
+    If an editor assigned documents to this annotator, only those documents are queued.
+    """
+    rows = db.query(
+        """
+        SELECT s.* FROM statements s
+        WHERE s.is_open = 1
+          AND NOT EXISTS (SELECT 1 FROM annotations a
+                          WHERE a.statement_id = s.id AND a.annotator_id = :me AND a.deleted = 0)
+          AND (NOT EXISTS (SELECT 1 FROM assignments WHERE user_id = :me)
+               OR s.document_id IN (SELECT document_id FROM assignments WHERE user_id = :me))
+        ORDER BY s.document_id, s.position
+        LIMIT :limit
+        """,
+        {"me": annotator_id, "limit": limit},
+    )
+    return [_to_statement(r) for r in rows]
+
+
+def my_recent(
+    db: Database, annotator_id: int, limit: int = 20, offset: int = 0
+) -> list[tuple[Statement, Annotation]]:
+    """The annotator's own labels, most recently saved first (to reopen and edit)."""
+    rows = db.query(
+        """
+        SELECT a.*, a.created_at AS first_created_at,
+               s.id AS s_id, s.document_id, s.position, s.start, s."end", s.text, s.kind
+        FROM annotations a JOIN statements s ON s.id = a.statement_id
+        WHERE a.annotator_id = ? AND a.deleted = 0
+        ORDER BY a.updated_at DESC, a.id DESC LIMIT ? OFFSET ?
+        """,
+        [annotator_id, limit, offset],
+    )
+    out = []
+    for r in rows:
+        statement = _to_statement({**r, "id": r["s_id"]})
+        out.append((statement, _to_annotation(r)))
+    return out
+
+
+class Progress(BaseModel):
+    done: int
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+
+def my_progress(db: Database, annotator_id: int) -> Progress:
+    """Statements this annotator has labelled, against what they could label."""
+    done = db.execute(
+        "SELECT count(*) FROM annotations WHERE annotator_id = ? AND deleted = 0", [annotator_id]
+    ).fetchone()[0]
+    remaining_open = db.execute(
+        """SELECT count(*) FROM statements s WHERE s.is_open = 1
+           AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.statement_id = s.id
+                           AND a.annotator_id = ? AND a.deleted = 0)""",
+        [annotator_id],
+    ).fetchone()[0]
+    return Progress(done=done, total=done + remaining_open)
+
+
+def document_progress(db: Database, document_id: int) -> Progress:
+    row = db.execute(
+        "SELECT count(*), sum(is_open = 0) FROM statements "
+        "WHERE document_id = ? AND kind = 'statement'",
+        [document_id],
+    ).fetchone()
+    return Progress(done=row[1] or 0, total=row[0])
+
+
+def project_progress(db: Database) -> Progress:
+    row = db.execute(
+        "SELECT count(*), sum(is_open = 0) FROM statements s JOIN documents d "
+        "ON d.id = s.document_id WHERE s.kind = 'statement' AND d.deleted = 0"
+    ).fetchone()
+    return Progress(done=row[1] or 0, total=row[0])

@@ -1,0 +1,77 @@
+"""Read-only tables for analysis: current labels and final labels as pandas frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlite_utils import Database
+
+LABEL_COLUMNS = [
+    "statement_id",
+    "annotator",
+    "source_type",
+    "confidence",
+    "suggestion_shown",
+    "document_id",
+    "outlet",
+    "published",
+]
+
+
+def labels_frame(db: Database) -> pd.DataFrame:
+    """One row per current, non-deleted, non-skipped label, with the document's metadata."""
+    frame = pd.read_sql_query(
+        """
+        SELECT a.statement_id, u.name AS annotator, a.source_type, a.confidence,
+               a.suggestion_shown, s.document_id, d.outlet, d.published
+        FROM annotations a
+        JOIN users u ON u.id = a.annotator_id
+        JOIN statements s ON s.id = a.statement_id
+        JOIN documents d ON d.id = s.document_id
+        WHERE a.deleted = 0 AND a.skipped = 0 AND d.deleted = 0 AND s.kind = 'statement'
+        ORDER BY a.statement_id, u.name
+        """,
+        db.conn,
+    )
+    frame["suggestion_shown"] = frame["suggestion_shown"].astype(bool)
+    frame["confidence"] = frame["confidence"].astype("Int64")
+    frame["published"] = pd.to_datetime(frame["published"]).dt.date
+    return frame[LABEL_COLUMNS]
+
+
+def adjudications_frame(db: Database) -> pd.DataFrame:
+    frame = pd.read_sql_query(
+        "SELECT statement_id, source_type, confidence FROM adjudications WHERE deleted = 0 "
+        "ORDER BY statement_id",
+        db.conn,
+    )
+    frame["confidence"] = frame["confidence"].astype("Int64")
+    return frame
+
+
+def annotator_counts(db: Database) -> pd.DataFrame:
+    """Per annotator: current labels, skips, flags, last activity."""
+    return pd.read_sql_query(
+        """
+        SELECT u.name AS annotator, u.role,
+               sum(a.deleted = 0 AND a.skipped = 0) AS labels,
+               sum(a.deleted = 0 AND a.skipped = 1) AS skipped,
+               sum(a.deleted = 0 AND a.flagged = 1) AS flagged,
+               max(a.updated_at) AS last_saved
+        FROM users u LEFT JOIN annotations a ON a.annotator_id = u.id
+        GROUP BY u.id ORDER BY u.name
+        """,
+        db.conn,
+    )
+
+
+def totals(db: Database) -> dict[str, int]:
+    row = db.execute(
+        """SELECT (SELECT count(*) FROM documents WHERE deleted = 0),
+                  (SELECT count(*) FROM statements WHERE kind = 'statement'),
+                  (SELECT count(*) FROM annotations WHERE deleted = 0),
+                  (SELECT count(*) FROM annotation_revisions),
+                  (SELECT count(*) FROM adjudications WHERE deleted = 0),
+                  (SELECT count(*) FROM statements WHERE kind = 'statement' AND is_open = 0)"""
+    ).fetchone()
+    keys = ("documents", "statements", "annotations", "revisions", "adjudications", "complete")
+    return dict(zip(keys, row, strict=True))

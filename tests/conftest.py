@@ -1,0 +1,52 @@
+"""Fixtures: every test gets its own real SQLite file, never a mock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import storage
+from annotate.models import AnnotationInput
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "sample_data"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.db"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[storage.Database]:
+    database = storage.connect(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def project_db(db: storage.Database) -> storage.Database:
+    storage.create_project(db, "Test project", annotators_per_statement=2)
+    return db
+
+
+@pytest.fixture
+def users(project_db: storage.Database) -> dict[str, int]:
+    ids = {}
+    for name, role in [("alice", "annotator"), ("bob", "annotator"), ("carol", "annotator"),
+                       ("eve", "editor"), ("root", "admin")]:  # fmt: skip
+        ids[name] = storage.add_user(project_db, name, role).id  # type: ignore[arg-type]
+    return ids
+
+
+def label(statement_id: int, annotator_id: int, source_type: str | None = "named_official",
+          confidence: int | None = 3, **extra: object) -> AnnotationInput:  # fmt: skip
+    return AnnotationInput(
+        statement_id=statement_id,
+        annotator_id=annotator_id,
+        source_type=source_type,
+        confidence=confidence,
+        **extra,  # type: ignore[arg-type]
+    )

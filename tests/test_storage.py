@@ -1,0 +1,262 @@
+"""Storage on real SQLite files: schema, revisions, soft deletes, queue, atomic imports."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import label
+
+import storage
+from annotate.ingest import ParsedDocument, ParsedStatement
+from annotate.models import AdjudicationInput
+from storage.schema import latest_version
+
+
+def parsed(text: str, name: str = "doc.txt", *, title: str = "", bad_at: int | None = None):
+    """A parsed document whose statements are its lines; `bad_at` corrupts one offset."""
+    statements, start = [], 0
+    for i, line in enumerate(text.split("\n")):
+        end = start + len(line)
+        if line:
+            stop = end + 5 if i == bad_at else end
+            statements.append(ParsedStatement(start=start, end=stop, text=line, kind="statement"))
+        start = end + 1
+    return ParsedDocument(
+        source_name=name,
+        title=title,
+        language="en",
+        text=text,
+        content_hash=f"{abs(hash(text)):x}".rjust(16, "0"),
+        statements=statements,
+    )
+
+
+@pytest.fixture
+def doc_id(project_db: storage.Database) -> int:
+    outcome = storage.add_document(project_db, parsed("First claim.\nSecond claim.\nThird claim."))
+    assert outcome.status == "added"
+    return outcome.document_id  # type: ignore[return-value]
+
+
+def test_new_file_gets_wal_foreign_keys_and_latest_schema(db_path: Path) -> None:
+    db = storage.connect(db_path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    assert storage.schema_version(db) == latest_version() >= 1
+    tables = set(db.table_names())
+    assert {"documents", "statements", "annotations", "annotation_revisions", "adjudications",
+            "adjudication_revisions", "users", "project", "assignments"} <= tables  # fmt: skip
+    indexes = {i.name for i in db["statements"].indexes}
+    assert {"statements_open", "statements_review"} <= indexes
+    db.close()
+    # Opening again applies nothing new.
+    again = storage.connect(db_path)
+    assert storage.schema_version(again) == latest_version()
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("hello, not sqlite")
+    with pytest.raises(storage.StorageError, match="not a SourceDesk"):
+        storage.connect(path)
+
+
+def test_edit_twice_keeps_all_three_revisions(project_db, users, doc_id) -> None:
+    sid = storage.statements_of(project_db, doc_id)[0].id
+    a1 = storage.save_annotation(project_db, label(sid, users["alice"], "named_official", 2))
+    a2 = storage.save_annotation(
+        project_db, label(sid, users["alice"], "anonymous_official", 3), expected_revision=1
+    )
+    a3 = storage.save_annotation(
+        project_db, label(sid, users["alice"], "declassified_intel", 5, note="cites CIA")
+    )
+    assert (a1.revision, a2.revision, a3.revision) == (1, 2, 3)
+    history = storage.annotation_history(project_db, sid)
+    assert [(n, a.revision, a.source_type, a.confidence) for n, a in history] == [
+        ("alice", 1, "named_official", 2),
+        ("alice", 2, "anonymous_official", 3),
+        ("alice", 3, "declassified_intel", 5),
+    ]
+    current = storage.current_annotation(project_db, sid, users["alice"])
+    assert current is not None and current.source_type == "declassified_intel"
+    assert current.note == "cites CIA"
+
+
+def test_history_rows_cannot_be_changed_or_deleted(project_db, users, doc_id) -> None:
+    sid = storage.statements_of(project_db, doc_id)[0].id
+    storage.save_annotation(project_db, label(sid, users["alice"]))
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        project_db.execute("UPDATE annotation_revisions SET source_type = 'expert'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        project_db.execute("DELETE FROM annotation_revisions")
+
+
+def test_stale_revision_is_a_conflict_and_writes_nothing(project_db, users, doc_id) -> None:
+    sid = storage.statements_of(project_db, doc_id)[0].id
+    storage.save_annotation(project_db, label(sid, users["alice"]))
+    storage.save_annotation(project_db, label(sid, users["alice"], "expert"), expected_revision=1)
+    with pytest.raises(storage.ConflictError, match="revision 2"):
+        storage.save_annotation(
+            project_db, label(sid, users["alice"], "document"), expected_revision=1
+        )
+    assert len(storage.annotation_history(project_db, sid)) == 2
+
+
+def test_soft_delete_keeps_history_and_requeues(project_db, users, doc_id) -> None:
+    first = storage.statements_of(project_db, doc_id)[0]
+    storage.save_annotation(project_db, label(first.id, users["alice"]))
+    assert storage.next_statements(project_db, users["alice"])[0].id != first.id
+    deleted = storage.delete_annotation(project_db, first.id, users["alice"])
+    assert deleted.deleted and deleted.revision == 2
+    assert storage.current_annotation(project_db, first.id, users["alice"]) is None
+    assert [a.deleted for _, a in storage.annotation_history(project_db, first.id)] == [False, True]
+    assert storage.next_statements(project_db, users["alice"])[0].id == first.id
+
+
+def test_queue_skips_my_labels_and_statements_with_k_labels(project_db, users, doc_id) -> None:
+    s1, s2, s3 = storage.statements_of(project_db, doc_id)
+    storage.save_annotation(project_db, label(s1.id, users["alice"]))
+    storage.save_annotation(project_db, label(s1.id, users["bob"]))  # s1 now has k = 2
+    storage.save_annotation(project_db, label(s2.id, users["alice"]))
+    assert [s.id for s in storage.next_statements(project_db, users["alice"], 5)] == [s3.id]
+    assert [s.id for s in storage.next_statements(project_db, users["bob"], 5)] == [s2.id, s3.id]
+    assert [s.id for s in storage.next_statements(project_db, users["carol"], 5)] == [s2.id, s3.id]
+    # A skip removes the statement from my queue without counting as a label.
+    storage.save_annotation(project_db, label(s3.id, users["carol"], None, None, skipped=True))
+    assert [s.id for s in storage.next_statements(project_db, users["carol"], 5)] == [s2.id]
+    assert storage.project_progress(project_db).done == 1
+
+
+def test_raising_k_reopens_statements(project_db, users, doc_id) -> None:
+    s1 = storage.statements_of(project_db, doc_id)[0]
+    for name in ("alice", "bob"):
+        storage.save_annotation(project_db, label(s1.id, users[name]))
+    assert s1.id not in [s.id for s in storage.next_statements(project_db, users["carol"], 5)]
+    storage.update_settings(project_db, annotators_per_statement=3)
+    assert storage.next_statements(project_db, users["carol"], 1)[0].id == s1.id
+
+
+def test_assignments_restrict_the_queue(project_db, users, doc_id) -> None:
+    other = storage.add_document(project_db, parsed("Other claim.", "other.txt")).document_id
+    storage.assign_document(project_db, other, [users["alice"]], by=users["eve"])
+    queue = storage.next_statements(project_db, users["alice"], 10)
+    assert {s.document_id for s in queue} == {other}
+    assert {s.document_id for s in storage.next_statements(project_db, users["bob"], 10)} == {
+        doc_id,
+        other,
+    }
+
+
+def test_duplicate_document_is_reported_not_stored(project_db) -> None:
+    first = storage.add_document(project_db, parsed("Same text.", "a.txt"))
+    second = storage.add_document(project_db, parsed("Same text.", "b.txt"))
+    assert second.status == "duplicate" and second.document_id == first.document_id
+    assert "same text as document" in second.message
+    assert storage.totals(project_db)["documents"] == 1
+
+
+def test_error_in_third_document_keeps_first_two_and_nothing_of_third(project_db) -> None:
+    batch = [
+        parsed("One.\nTwo.", "1.txt"),
+        parsed("Three.\nFour.", "2.txt"),
+        parsed("Five.\nSix.\nSeven.", "3.txt", bad_at=2),
+    ]
+    outcomes = storage.add_documents(project_db, batch)
+    assert [o.status for o in outcomes] == ["added", "added", "error"]
+    assert "offsets" in outcomes[2].message
+    assert project_db.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
+    assert project_db.execute("SELECT count(*) FROM statements").fetchone()[0] == 4
+    texts = [r[0] for r in project_db.execute("SELECT text FROM statements")]
+    assert "Five." not in texts
+
+
+def test_merge_and_split_rewrite_offsets(project_db, users, doc_id) -> None:
+    merged = storage.merge_statements(project_db, doc_id, 0)
+    assert [s.text for s in merged] == ["First claim.\nSecond claim.", "Third claim."]
+    split = storage.split_statement(project_db, doc_id, 0, len("First claim."))
+    assert [s.text for s in split] == ["First claim.", "Second claim.", "Third claim."]
+    document = storage.get_document(project_db, doc_id)
+    assert all(document.text[s.start : s.end] == s.text for s in split)
+    storage.save_annotation(project_db, label(split[0].id, users["alice"]))
+    with pytest.raises(storage.StorageError, match="already has annotations"):
+        storage.merge_statements(project_db, doc_id, 0)
+
+
+def test_adjudication_is_revisioned_and_detects_concurrent_editors(project_db, users, doc_id):
+    sid = storage.statements_of(project_db, doc_id)[0].id
+    final = AdjudicationInput(statement_id=sid, editor_id=users["eve"], source_type="expert")
+    first = storage.adjudicate(project_db, final, expected_revision=0)
+    assert first.revision == 1
+    # A second editor who also opened the statement at revision 0 is told it changed.
+    other = final.model_copy(update={"editor_id": users["root"], "source_type": "document"})
+    with pytest.raises(storage.ConflictError, match="another editor"):
+        storage.adjudicate(project_db, other, expected_revision=0)
+    second = storage.adjudicate(project_db, other, expected_revision=1)
+    assert second.revision == 2 and second.source_type == "document"
+    history = storage.adjudication_history(project_db, sid)
+    assert [(n, a.source_type) for n, a in history] == [("eve", "expert"), ("root", "document")]
+
+
+def test_review_queue_orders_by_disagreement(project_db, users, doc_id) -> None:
+    s1, s2, s3 = storage.statements_of(project_db, doc_id)
+    storage.update_settings(project_db, annotators_per_statement=3)
+    for name in ("alice", "bob", "carol"):
+        storage.save_annotation(project_db, label(s1.id, users[name], "expert", 3))
+    for name, kind in (("alice", "expert"), ("bob", "document"), ("carol", "media_report")):
+        storage.save_annotation(project_db, label(s2.id, users[name], kind, 3))
+    for name, kind in (("alice", "expert"), ("bob", "expert"), ("carol", "document")):
+        storage.save_annotation(project_db, label(s3.id, users[name], kind, 3, flagged=True))
+    queue = storage.review_queue(project_db)
+    assert [(i.statement.id, i.disagreement) for i in queue] == [
+        (s2.id, 1.0),
+        (s3.id, pytest.approx(2 / 3, abs=1e-6)),
+        (s1.id, 0.0),
+    ]
+    flagged = storage.review_queue(project_db, storage.ReviewFilters(flagged_only=True))
+    assert [i.statement.id for i in flagged] == [s3.id]
+
+
+def test_sign_in_throttles_repeated_failures(project_db) -> None:
+    from annotate.passwords import hash_password
+
+    storage.add_user(project_db, "dana", "annotator", hash_password("correct horse"))
+    assert storage.sign_in(project_db, "dana", "correct horse").ok
+    results = [storage.sign_in(project_db, "dana", "wrong") for _ in range(3)]
+    assert not any(r.ok for r in results)
+    assert results[-1].wait_seconds == 2.0
+    blocked = storage.sign_in(project_db, "dana", "correct horse")
+    assert not blocked.ok and "too many failed sign-ins" in blocked.message
+
+
+def test_validation_errors_name_the_field(project_db, users, doc_id) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="confidence"):
+        label(1, users["alice"], confidence=-3)
+    with pytest.raises(storage.NotFoundError, match="statement_id"):
+        storage.save_annotation(project_db, label(99999, users["alice"]))
+
+
+def test_taxonomy_edit_bumps_version_and_protects_used_labels(project_db, users, doc_id):
+    sid = storage.statements_of(project_db, doc_id)[0].id
+    storage.save_annotation(project_db, label(sid, users["alice"], "expert"))
+    taxonomy = storage.get_taxonomy(project_db)
+    without_expert = taxonomy.model_copy(
+        update={"types": [t for t in taxonomy.types if t.key != "expert"]}
+    )
+    with pytest.raises(storage.InUseError, match="expert"):
+        storage.update_taxonomy(project_db, without_expert)
+    retired = taxonomy.model_copy(
+        update={
+            "types": [
+                t.model_copy(update={"retired": True}) if t.key == "expert" else t
+                for t in taxonomy.types
+            ]
+        }
+    )
+    updated = storage.update_taxonomy(project_db, retired)
+    assert updated.version == f"{taxonomy.version}+2"
+    assert set(storage.taxonomy_versions(project_db)) == {taxonomy.version, updated.version}
