@@ -194,4 +194,6 @@ def serve(
 
 
 def main() -> None:
+    import cli.suggest  # noqa: F401  (registers its command)
+
     app()
