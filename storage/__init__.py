@@ -41,6 +41,7 @@ from storage.documents import (
     add_documents,
     assign_document,
     delete_document,
+    document_titles,
     get_document,
     get_statement,
     list_documents,
@@ -51,7 +52,13 @@ from storage.documents import (
     statements_of,
 )
 from storage.errors import ConflictError, DuplicateError, InUseError, NotFoundError, StorageError
-from storage.frames import adjudications_frame, annotator_counts, labels_frame, totals
+from storage.frames import (
+    adjudications_frame,
+    annotator_counts,
+    data_version,
+    labels_frame,
+    totals,
+)
 from storage.project import (
     create_project,
     get_project,
@@ -109,10 +116,12 @@ __all__ = [
     "create_project",
     "current_adjudication",
     "current_annotation",
+    "data_version",
     "default_db_path",
     "delete_annotation",
     "delete_document",
     "document_progress",
+    "document_titles",
     "find_or_create_user",
     "get_document",
     "get_project",

@@ -81,7 +81,8 @@ def refresh_statement_stats(db: Database, statement_id: int) -> None:
         """UPDATE statements SET label_count = :n, disagreement = :d, flag_count = :f,
              is_open = (kind = 'statement'
                AND :n < (SELECT annotators_per_statement FROM project WHERE id = 1)
-               AND document_id IN (SELECT id FROM documents WHERE deleted = 0))
+               AND EXISTS (SELECT 1 FROM documents d
+                           WHERE d.id = statements.document_id AND d.deleted = 0))
            WHERE id = :s""",
         {
             "n": len(labelled),

@@ -322,3 +322,11 @@ def raise_if_duplicate(db: Database, content_hash: str, source_name: str) -> Non
     existing = find_duplicate(db, content_hash)
     if existing is not None:
         raise DuplicateError(f"{source_name}: same text as document {existing}")
+
+
+def document_titles(db: Database) -> list[tuple[int, str]]:
+    """(id, title) of every document, without loading their text (for pickers)."""
+    return [
+        (r[0], r[1])
+        for r in db.execute("SELECT id, title FROM documents WHERE deleted = 0 ORDER BY id")
+    ]

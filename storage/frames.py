@@ -75,3 +75,20 @@ def totals(db: Database) -> dict[str, int]:
     ).fetchone()
     keys = ("documents", "statements", "annotations", "revisions", "adjudications", "complete")
     return dict(zip(keys, row, strict=True))
+
+
+def data_version(db: Database) -> tuple[int, ...]:
+    """A cheap signature that changes when labels, documents or assignments change.
+
+    Reads only primary-key maxima and two small counts, so pages can key cached frames
+    on it at every rerun.
+    """
+    row = db.execute(
+        """SELECT (SELECT coalesce(max(id), 0) FROM annotation_revisions),
+                  (SELECT coalesce(max(id), 0) FROM adjudication_revisions),
+                  (SELECT coalesce(max(id), 0) FROM documents),
+                  (SELECT coalesce(max(id), 0) FROM statements),
+                  (SELECT count(*) FROM assignments),
+                  (SELECT count(*) FROM documents WHERE deleted = 1)"""
+    ).fetchone()
+    return tuple(row)

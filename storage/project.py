@@ -185,7 +185,8 @@ def refresh_open_statements(db: Database, document_id: int | None = None) -> Non
         f"""UPDATE statements SET is_open = (
                 kind = 'statement'
                 AND label_count < (SELECT annotators_per_statement FROM project WHERE id = 1)
-                AND document_id IN (SELECT id FROM documents WHERE deleted = 0)
+                AND EXISTS (SELECT 1 FROM documents d
+                            WHERE d.id = statements.document_id AND d.deleted = 0)
             ) {where}""",
         params,
     )

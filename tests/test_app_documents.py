@@ -1,0 +1,122 @@
+"""The Documents page: import with a preview, progress, assignment, segmentation fixes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from apptest_helpers import (
+    ARTICLE,
+    app_for,
+    button,
+    by_label,
+    make_project,
+    open_page,
+    parsed,
+    texts,
+)
+from streamlit.testing.v1 import AppTest
+
+import storage
+from annotate.models import AnnotationInput
+
+ARTICLE_TXT = (
+    "Un accord en vue\n\n"
+    "Le ministre a démenti ces informations. Selon des sources proches du dossier, "
+    "l'accord est prêt.\n\nPhoto : AFP\n"
+).encode()
+
+
+@pytest.fixture
+def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "app.db"
+    monkeypatch.setenv(storage.DB_ENV_VAR, str(path))
+    return path
+
+
+def documents_page(user_id: int) -> AppTest:
+    return open_page(app_for(user_id).run(), "documents")
+
+
+def test_upload_shows_the_segmentation_then_imports(db_file: Path) -> None:
+    ids = make_project(db_file, documents=[])
+    at = documents_page(ids["eve"])
+    at.file_uploader[0].set_value(
+        [("accord.txt", ARTICLE_TXT, "text/plain"), ("bad.csv", b"foo,bar\n1,2\n", "text/csv")]
+    ).run()
+    assert at.expander[0].label == ("Un accord en vue · 2 statements, 2 other segments · fr")
+    preview = at.dataframe[0].value
+    assert list(preview["kind"]) == ["heading", "statement", "statement", "caption"]
+    assert "1 file(s) cannot be imported:" in texts(at)
+    assert "missing column 'text'" in at.dataframe[1].value["message"][0]
+    assert storage.totals(storage.connect(db_file))["documents"] == 0  # nothing yet
+    button(at, "Import 1 document(s)").click().run()
+    assert not at.exception
+    assert at.warning[0].value == "Import finished: 1 added, 0 duplicate(s) skipped, 1 error(s)."
+    db = storage.connect(db_file)
+    assert storage.totals(db)["documents"] == 1
+    assert [s.text for s in storage.statements_of(db, 1, only_statements=True)] == [
+        "Le ministre a démenti ces informations.",
+        "Selon des sources proches du dossier, l'accord est prêt.",
+    ]
+    # The uploader was cleared; the same file again is a duplicate, not a second copy.
+    at.file_uploader[0].set_value(("copie.txt", ARTICLE_TXT, "text/plain")).run()
+    button(at, "Import 1 document(s)").click().run()
+    assert at.success[0].value == "Import finished: 0 added, 1 duplicate(s) skipped, 0 error(s)."
+    assert "same text as document 1; skipped" in at.dataframe[0].value["message"][0]
+    assert storage.totals(db)["documents"] == 1
+
+
+def test_documents_are_listed_with_progress_and_can_be_assigned(db_file: Path) -> None:
+    ids = make_project(db_file)
+    db = storage.connect(db_file)
+    for name in ("alice", "bob"):
+        storage.save_annotation(
+            db, AnnotationInput(statement_id=1, annotator_id=ids[name], source_type="expert")
+        )
+    at = documents_page(ids["eve"])
+    listing = at.dataframe[0].value
+    assert list(listing["statements"]) == [3] and list(listing["complete"]) == [1]
+    assert list(listing["labels"]) == [2] and listing["progress"][0] == pytest.approx(1 / 3)
+    assert list(listing["assigned to"]) == [""]
+    at.multiselect(key="doc_assignees").set_value(["bob"])
+    button(at, "Save assignment").click().run()
+    assert "Document 1 assigned to bob." in texts(at)
+    assert list(at.dataframe[0].value["assigned to"]) == ["bob"]
+    other = storage.add_document(db, parsed(["Une autre phrase."], "other.txt"))
+    assert [s.document_id for s in storage.next_statements(db, ids["bob"], 5)] == [1, 1]
+    assert other.document_id in {
+        s.document_id for s in storage.next_statements(db, ids["alice"], 5)
+    }
+
+
+def test_merge_split_and_kind_changes_before_labelling(db_file: Path) -> None:
+    ids = make_project(db_file)
+    at = documents_page(ids["eve"])
+    at.selectbox(key="seg_position").set_value(0).run()
+    button(at, "Merge with the next segment").click().run()
+    assert "Segments merged." in texts(at)
+    db = storage.connect(db_file)
+    merged = storage.statements_of(db, 1)
+    assert [s.text for s in merged] == [f"{ARTICLE[0]}\n{ARTICLE[1]}", ARTICLE[2]]
+    at.selectbox(key="seg_position").set_value(0).run()
+    at.text_input(key="seg_split_words").set_value("Selon")
+    button(at, "Split").click().run()
+    assert [s.text for s in storage.statements_of(db, 1)] == ARTICLE
+    at.selectbox(key="seg_position").set_value(2).run()
+    at.selectbox(key="seg_kind").set_value("caption")
+    button(at, "Change kind").click().run()
+    assert [s.kind for s in storage.statements_of(db, 1)] == ["statement", "statement", "caption"]
+
+
+def test_segmentation_is_frozen_once_labelled(db_file: Path) -> None:
+    ids = make_project(db_file)
+    storage.save_annotation(
+        storage.connect(db_file),
+        AnnotationInput(statement_id=1, annotator_id=ids["alice"], source_type="expert"),
+    )
+    at = documents_page(ids["eve"])
+    button(at, "Merge with the next segment").click().run()
+    assert "already has annotations" in at.error[0].value
+    assert len(storage.statements_of(storage.connect(db_file), 1)) == 3
+    assert by_label(at.selectbox, "Kind").value == "statement"

@@ -1,0 +1,241 @@
+"""Documents (editors): import articles with a preview of their segmentation, follow
+progress, assign documents to annotators, and fix segmentation before labelling starts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import storage
+from annotate.models import StatementKind, User
+from ui import session
+from ui.widgets import (
+    clear_document_titles,
+    data_version,
+    document_titles,
+    error_message,
+    flash,
+    show_flash,
+    show_text,
+)
+
+try:  # the importer is optional at page level: without it, the import tab says so
+    from annotate.ingest import SUPPORTED_SUFFIXES, IngestError, ParsedDocument, parse_file
+except ImportError:  # pragma: no cover - depends on the installed modules
+    parse_file = None  # type: ignore[assignment]
+    SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".csv", ".jsonl")
+
+KINDS: tuple[StatementKind, ...] = ("statement", "heading", "byline", "caption", "boilerplate")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _parse(name: str, data: bytes) -> tuple[list[ParsedDocument], str]:
+    """Parsed documents of one upload, or the reason it cannot be imported."""
+    try:
+        return parse_file(name, data), ""
+    except IngestError as exc:
+        return [], str(exc)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _documents(path: str, version: tuple[int, ...]) -> pd.DataFrame:
+    rows = [
+        {
+            "id": p.document.id,
+            "title": p.document.title or p.document.source_name,
+            "outlet": p.document.outlet,
+            "published": p.document.published,
+            "language": p.document.language,
+            "statements": p.statements,
+            "complete": p.labelled,
+            "labels": p.labels,
+            "progress": p.labelled / p.statements if p.statements else 1.0,
+            "assigned to": ", ".join(p.assigned_to),
+        }
+        for p in storage.list_documents(session.db())
+    ]
+    return pd.DataFrame(rows)
+
+
+def render() -> None:
+    editor = session.require_role("editor")
+    st.title("Documents")
+    show_flash()
+    imports, listing, segments = st.tabs(["Import", "Documents", "Segmentation"])
+    with imports:
+        _import_tab()
+    with listing:
+        _list_tab(editor)
+    with segments:
+        _segmentation_tab()
+
+
+def _import_tab() -> None:
+    if parse_file is None:
+        st.warning("The importer is not installed in this build.")
+        return
+    summary = st.session_state.pop("doc_import_summary", None)
+    if summary:
+        _summary(summary)
+    round_ = st.session_state.get("doc_upload_round", 0)
+    files = st.file_uploader(
+        "Articles or tables of articles",
+        type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+        accept_multiple_files=True,
+        key=f"doc_upload_{round_}",
+        help="Text, Markdown and HTML files hold one article each; CSV and JSONL files "
+        "hold one article (or one statement) per row.",
+    )
+    if not files:
+        return
+    parsed: list[ParsedDocument] = []
+    errors: list[dict[str, str]] = []
+    for f in files:
+        documents, problem = _parse(f.name, f.getvalue())
+        if problem:
+            errors.append({"source": f.name, "status": "error", "message": problem})
+        parsed.extend(documents)
+    st.subheader("Preview")
+    for i, doc in enumerate(parsed):
+        n = sum(1 for s in doc.statements if s.kind == "statement")
+        with st.expander(
+            f"{doc.title or doc.source_name} · {n} statements, "
+            f"{len(doc.statements) - n} other segments · {doc.language}",
+            expanded=i == 0,
+        ):
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "kind": [s.kind for s in doc.statements],
+                        "text": [s.text for s in doc.statements],
+                    }
+                ),
+                hide_index=False,
+                width="stretch",
+            )
+    if errors:
+        st.error(f"{len(errors)} file(s) cannot be imported:")
+        st.dataframe(pd.DataFrame(errors), hide_index=True, width="stretch")
+    if parsed and st.button(f"Import {len(parsed)} document(s)", type="primary"):
+        bar = st.progress(0.0, text="Importing")
+        outcomes = []
+        for i, doc in enumerate(parsed, start=1):
+            outcomes.append(storage.add_document(session.db(), doc))
+            bar.progress(i / len(parsed), text=f"Importing {i} / {len(parsed)}")
+        st.session_state["doc_import_summary"] = [
+            {"source": o.source_name, "status": o.status, "message": o.message} for o in outcomes
+        ] + errors
+        st.session_state["doc_upload_round"] = round_ + 1
+        st.rerun()
+
+
+def _summary(rows: list[dict[str, str]]) -> None:
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("added", "duplicate", "error")}
+    text = (
+        f"{counts['added']} added, {counts['duplicate']} duplicate(s) skipped, "
+        f"{counts['error']} error(s)"
+    )
+    (st.success if not counts["error"] else st.warning)(f"Import finished: {text}.")
+    problems = [r for r in rows if r["status"] != "added"]
+    if problems:
+        st.dataframe(pd.DataFrame(problems), hide_index=True, width="stretch")
+
+
+def _list_tab(editor: User) -> None:
+    frame = _documents(str(session.db_path()), data_version())
+    if frame.empty:
+        st.info("No documents yet: import some in the Import tab.")
+        return
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)
+        },
+    )
+    st.subheader("Assign a document")
+    titles = dict(zip(frame["id"], frame["title"], strict=True))
+    users = [u for u in storage.list_users(session.db()) if u.active]
+    with st.form("assign"):
+        document_id = st.selectbox("Document", list(titles), format_func=titles.__getitem__)
+        names = st.multiselect(
+            "Assign to",
+            [u.name for u in users],
+            key="doc_assignees",
+            help="An annotator with assigned documents gets only those in their queue; "
+            "annotators without assignments get every document.",
+        )
+        submitted = st.form_submit_button("Save assignment")
+    if submitted:
+        ids = [u.id for u in users if u.name in names]
+        storage.assign_document(session.db(), int(document_id), ids, editor.id)  # type: ignore[arg-type]
+        flash(f"Document {document_id} assigned to {', '.join(names) or 'nobody'}.")
+        st.rerun()
+
+
+def _segmentation_tab() -> None:
+    db = session.db()
+    titles = document_titles()
+    if not titles:
+        st.info("No documents yet.")
+        return
+    document_id = st.selectbox(
+        "Document",
+        list(titles),
+        format_func=lambda i: f"{i} · {titles[i]}",
+        key="seg_document",
+    )
+    statements = storage.statements_of(db, document_id)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "position": [s.position for s in statements],
+                "kind": [s.kind for s in statements],
+                "text": [s.text for s in statements],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption("Merging and splitting are possible only while the document has no labels.")
+    position = st.selectbox(
+        "Segment",
+        [s.position for s in statements],
+        format_func=lambda p: f"{p} · {statements[p].text[:90]}",
+        key="seg_position",
+    )
+    segment = statements[position]
+    show_text(segment.text)
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        merge = st.button("Merge with the next segment", key="seg_merge")
+    with c2:
+        kind = st.selectbox("Kind", KINDS, index=KINDS.index(segment.kind), key="seg_kind")
+        set_kind = st.button("Change kind", key="seg_set_kind")
+    with c3:
+        words = st.text_input("Split before these words", key="seg_split_words")
+        split = st.button("Split", key="seg_split")
+    try:
+        if merge:
+            storage.merge_statements(db, document_id, position)
+            _done("Segments merged.")
+        if set_kind:
+            storage.set_statement_kind(db, segment.id, kind)  # type: ignore[arg-type]
+            _done(f"Segment {position} is now a {kind}.")
+        if split:
+            offset = segment.text.find(words.strip()) if words.strip() else -1
+            if offset <= 0:
+                st.error("Split: type words that occur inside the segment, after its start.")
+            else:
+                storage.split_statement(db, document_id, position, offset)
+                _done("Segment split in two.")
+    except storage.StorageError as exc:
+        st.error(error_message(exc))
+
+
+def _done(message: str) -> None:
+    _documents.clear()  # a kind change does not move the data version
+    clear_document_titles()
+    flash(message)
+    st.rerun()

@@ -1,0 +1,30 @@
+"""Which pages each role may open. A page that is not registered for a role has no URL
+for that role, and each page checks the role again itself."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from annotate.models import Role
+from ui.pages import agreement, annotate, documents, export, review, settings
+from ui.session import ROLE_RANK
+from ui.widgets import guarded
+
+# (title, url path, icon, lowest role, render function)
+PAGES = (
+    ("Annotate", "annotate", ":material/edit_note:", "annotator", annotate.render),
+    ("Review", "review", ":material/gavel:", "editor", review.render),
+    ("Agreement", "agreement", ":material/insights:", "editor", agreement.render),
+    ("Documents", "documents", ":material/description:", "editor", documents.render),
+    ("Export", "export", ":material/download:", "editor", export.render),
+    ("Settings", "settings", ":material/settings:", "admin", settings.render),
+)
+
+
+def pages_for(role: Role) -> list[st.Page]:
+    rank = ROLE_RANK[role]
+    return [
+        st.Page(guarded(render, title), title=title, url_path=url, icon=icon, default=i == 0)
+        for i, (title, url, icon, lowest, render) in enumerate(PAGES)
+        if ROLE_RANK[lowest] <= rank  # type: ignore[index]
+    ]
