@@ -1,0 +1,480 @@
+"""Agreement coefficients over reliability data, each with a bootstrap interval.
+
+Each coefficient is written as per-unit statistics plus a `finish` function of their sums,
+so the point estimate and every bootstrap resample go through the same code
+(see bootstrap.py). Undefined values (one category, one coder, nothing pairable) come back
+as `value=None` with an explanation instead of NaN or an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from annotate.agreement.bootstrap import bootstrap_ci, collapse, count_pattern_key
+from annotate.agreement.reliability import ReliabilityData
+
+Metric = Literal["nominal", "ordinal", "interval", "ratio"]
+Weights = Literal["identity", "linear", "quadratic", "ordinal"]
+FleissUnits = Literal["modal", "all"]
+
+# Chance agreement this close to 1 means a single category: the ratio is 0/0.
+_ONE = 1.0 - 1e-12
+
+
+class AgreementResult(BaseModel):
+    """One coefficient with its percentile bootstrap interval over units."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    coefficient: str
+    metric: str | None = None
+    weights: str | None = None
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    level: float = 0.95
+    n_boot: int = 0
+    n_boot_defined: int = 0
+    n_units: int
+    n_pairable: int
+    n_coders: int
+    coders: tuple[str, str] | None = None
+    explanation: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Per-unit statistics (column blocks, optionally masked by 0/1 `rows`, resampled by
+    count pattern `pattern_of`) or per-pattern statistics with unit `counts`, and how to
+    turn their sums into the coefficient. The stacked matrix is only built to bootstrap."""
+
+    blocks: tuple[np.ndarray, ...]
+    finish: Callable[[np.ndarray], np.ndarray]
+    explain: Callable[[np.ndarray], str | None]
+    rows: np.ndarray | None = None
+    pattern_of: np.ndarray | None = None
+    counts: np.ndarray | None = None
+
+    def totals(self) -> np.ndarray:
+        if self.counts is not None:
+            return self.counts.astype(np.float64) @ self.blocks[0]
+        parts = [
+            np.atleast_1d(block.sum(axis=0) if self.rows is None else self.rows @ block)
+            for block in self.blocks
+        ]
+        return np.concatenate(parts).astype(np.float64)
+
+    def patterns(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.counts is not None:
+            return self.blocks[0], self.counts
+        assert self.pattern_of is not None
+        stats = _stack(*self.blocks)
+        if self.rows is not None:
+            stats *= self.rows[:, None]
+        return collapse(stats, count_pattern_key(self.pattern_of))
+
+
+def _run(
+    plan: _Plan,
+    *,
+    coefficient: str,
+    n_units: int,
+    n_pairable: int,
+    n_coders: int,
+    n_boot: int,
+    seed: int,
+    level: float,
+    **extra: object,
+) -> AgreementResult:
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be between 0 and 1, got {level}")
+    totals = plan.totals()[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = float(plan.finish(totals)[0])
+    explanation = plan.explain(totals[0])
+    if not np.isfinite(value):
+        explanation = explanation or "the coefficient is undefined for these data"
+        return AgreementResult(
+            coefficient=coefficient,
+            value=None,
+            level=level,
+            n_boot=n_boot,
+            n_units=n_units,
+            n_pairable=n_pairable,
+            n_coders=n_coders,
+            explanation=explanation,
+            **extra,  # type: ignore[arg-type]
+        )
+    low, high, defined = None, None, 0
+    if n_boot > 0:
+        pattern_stats, pattern_counts = plan.patterns()
+        low, high, defined = bootstrap_ci(
+            pattern_stats, pattern_counts, plan.finish, n_boot=n_boot, seed=seed, level=level
+        )
+    return AgreementResult(
+        coefficient=coefficient,
+        value=value,
+        ci_low=low,
+        ci_high=high,
+        level=level,
+        n_boot=n_boot,
+        n_boot_defined=defined,
+        n_units=n_units,
+        n_pairable=n_pairable,
+        n_coders=n_coders,
+        explanation=explanation,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+# --- shared per-unit pieces -------------------------------------------------------------
+
+
+def _unit_table(data: ReliabilityData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts of the units holding at least one value, their totals, and what defines a
+    unit's pattern for the bootstrap (its count vector)."""
+    counts = data.counts()
+    m = data.values_per_unit()
+    rated = m >= 1
+    if not rated.all():
+        counts, m = counts[rated], m[rated]
+    return counts, m, counts
+
+
+def _rowsum(a: np.ndarray) -> np.ndarray:
+    """Row sums of a tall, narrow matrix (a matrix-vector product beats a short-axis reduce)."""
+    return a @ np.ones(a.shape[1]) if a.shape[1] else np.zeros(a.shape[0])
+
+
+def _stack(*columns: np.ndarray) -> np.ndarray:
+    """Columns and column blocks side by side in one preallocated float64 matrix."""
+    blocks = [c[:, None] if c.ndim == 1 else c for c in columns]
+    out = np.empty((len(blocks[0]), sum(b.shape[1] for b in blocks)), dtype=np.float64)
+    start = 0
+    for block in blocks:
+        out[:, start : start + block.shape[1]] = block
+        start += block.shape[1]
+    return out
+
+
+def _coders_in_use(data: ReliabilityData) -> int:
+    return int((np.bincount(data.coder, minlength=data.n_coders) > 0).sum())
+
+
+def _nothing_pairable(data: ReliabilityData) -> str:
+    if data.n_values == 0:
+        return "no values: nothing to compare"
+    if _coders_in_use(data) < 2:
+        return "only one coder: agreement needs at least two"
+    return "no unit was labelled by two or more coders (no overlap)"
+
+
+def agreement_weights(q: int, weights: Weights) -> np.ndarray:
+    """Agreement weights on category ranks (ordinal levels carry order, not distances)."""
+    ranks = np.arange(q, dtype=np.float64)
+    diff = np.abs(ranks[:, None] - ranks[None, :])
+    if weights == "identity" or q < 2:
+        return np.eye(q)
+    if weights == "linear":
+        return 1.0 - diff / (q - 1)
+    if weights == "quadratic":
+        return 1.0 - (diff / (q - 1)) ** 2
+    if weights == "ordinal":
+        steps = diff + 1
+        raw = steps * (steps - 1) / 2
+        return 1.0 - raw / raw.max()
+    raise ValueError(f"unknown weights {weights!r}; use identity, linear, quadratic or ordinal")
+
+
+# --- percent agreement ------------------------------------------------------------------
+
+
+def percent_agreement(
+    data: ReliabilityData, *, n_boot: int = 1000, seed: int = 42, level: float = 0.95
+) -> AgreementResult:
+    """Mean over units with two or more values of the share of coder pairs that agree."""
+    counts, m, key = _unit_table(data)
+    pairable = m >= 2
+    share = np.zeros_like(m)
+    pairs = m * (m - 1)
+    agreeing = _rowsum(counts * (counts - 1.0))
+    share[pairable] = agreeing[pairable] / pairs[pairable]
+
+    def finish(t: np.ndarray) -> np.ndarray:
+        return np.where(t[:, 0] > 0, t[:, 1] / np.where(t[:, 0] > 0, t[:, 0], 1), np.nan)
+
+    def explain(t: np.ndarray) -> str | None:
+        return None if t[0] > 0 else _nothing_pairable(data)
+
+    return _run(
+        _Plan((pairable.astype(np.float64), share), finish, explain, pattern_of=key),
+        coefficient="percent_agreement",
+        weights="identity",
+        n_units=int(pairable.sum()),
+        n_pairable=int(m[pairable].sum()),
+        n_coders=_coders_in_use(data),
+        n_boot=n_boot,
+        seed=seed,
+        level=level,
+    )
+
+
+# --- Krippendorff's alpha ----------------------------------------------------------------
+
+
+def _fixed_distances(data: ReliabilityData, metric: Metric) -> np.ndarray:
+    q = data.n_categories
+    if metric == "nominal":
+        return 1.0 - np.eye(q)
+    v = data.numeric_values()
+    if metric == "interval":
+        return (v[:, None] - v[None, :]) ** 2
+    if metric == "ratio":
+        total = v[:, None] + v[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(total != 0, (v[:, None] - v[None, :]) / total, 0.0)
+        return ratio**2
+    raise ValueError(f"unknown metric {metric!r}; use nominal, ordinal, interval or ratio")
+
+
+def _ordinal_distances(marginals: np.ndarray, iu: np.ndarray, ju: np.ndarray) -> np.ndarray:
+    """Krippendorff's ordinal δ² for the pairs (iu < ju), one row per resample."""
+    cum = np.cumsum(marginals, axis=1)
+    between = cum[:, ju] - cum[:, iu] + marginals[:, iu]
+    return (between - (marginals[:, iu] + marginals[:, ju]) / 2.0) ** 2
+
+
+def krippendorff_alpha(
+    data: ReliabilityData,
+    metric: Metric = "nominal",
+    *,
+    n_boot: int = 1000,
+    seed: int = 42,
+    level: float = 0.95,
+) -> AgreementResult:
+    """Krippendorff's alpha from the coincidence matrix, any number of coders, missing data.
+
+    Only per-unit count vectors are formed (units × categories), never units × units.
+    """
+    counts, m, key = _unit_table(data)
+    q = data.n_categories
+    pairable = m >= 2
+    inv = np.zeros_like(m)
+    inv[pairable] = 1.0 / (m[pairable] - 1.0)
+    if metric == "ordinal":
+        iu, ju = np.triu_indices(q, k=1)
+        coinc = counts[:, iu] * counts[:, ju] * inv[:, None]
+        blocks: tuple[np.ndarray, ...] = (coinc, counts)
+        n_pairs = len(iu)
+
+        def disagreement(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            marg = t[:, n_pairs:]
+            delta = _ordinal_distances(marg, iu, ju)
+            observed = 2.0 * (t[:, :n_pairs] * delta).sum(axis=1)
+            expected = 2.0 * (marg[:, iu] * marg[:, ju] * delta).sum(axis=1)
+            return observed, expected
+    else:
+        delta = _fixed_distances(data, metric)
+        if metric == "nominal":
+            # Σ_ck n_c n_k (1 - [c = k]) = m² - Σ_k n_k²: no units × categories product.
+            observed_u = (m * m - _rowsum(counts * counts)) * inv
+        else:
+            observed_u = _rowsum((counts @ delta) * counts) * inv
+        blocks = (observed_u, counts)
+
+        def disagreement(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            marg = t[:, 1:]
+            return t[:, 0], np.einsum("bi,ij,bj->b", marg, delta, marg)
+
+    def finish(t: np.ndarray) -> np.ndarray:
+        observed, expected = disagreement(t)
+        n = t[:, -q:].sum(axis=1) if q else np.zeros(len(t))
+        ok = (expected > 0) & (n > 1)
+        return np.where(ok, 1.0 - (n - 1.0) * observed / np.where(ok, expected, 1.0), np.nan)
+
+    def explain(t: np.ndarray) -> str | None:
+        if not pairable.any():
+            return _nothing_pairable(data)
+        used = int((t[-q:] > 0).sum())
+        if used < 2:
+            return (
+                "all pairable values fall in one category: there is no variation, so "
+                "alpha is undefined (expected disagreement is 0)"
+            )
+        return None
+
+    return _run(
+        _Plan(blocks, finish, explain, rows=pairable.astype(np.float64), pattern_of=key),
+        coefficient="krippendorff_alpha",
+        metric=metric,
+        n_units=int(pairable.sum()),
+        n_pairable=int(m[pairable].sum()),
+        n_coders=_coders_in_use(data),
+        n_boot=n_boot,
+        seed=seed,
+        level=level,
+        note=_dropped_note(data),
+    )
+
+
+def _dropped_note(data: ReliabilityData) -> str | None:
+    if not data.n_dropped:
+        return None
+    return (
+        f"{data.n_dropped} value(s) outside the scale ({', '.join(data.dropped_values)}) "
+        "were treated as missing"
+    )
+
+
+# --- Fleiss' kappa and Gwet's AC1/AC2 ----------------------------------------------------
+
+
+def fleiss_kappa(
+    data: ReliabilityData,
+    *,
+    units: FleissUnits = "modal",
+    n_boot: int = 1000,
+    seed: int = 42,
+    level: float = 0.95,
+) -> AgreementResult:
+    """Fleiss' kappa.
+
+    `units="modal"`: Fleiss (1971) proper, over the units rated by the modal number of
+    coders (among units with two or more); other units are left out and counted in
+    `note`. `units="all"`: the generalisation to varying numbers of coders used by Gwet's
+    handbook and irrCAC (agreement over units with two or more values, category shares
+    averaged over all rated units).
+    """
+    counts, m, key = _unit_table(data)
+    q = data.n_categories
+    pairable = m >= 2
+    note = _dropped_note(data)
+    if units == "modal":
+        if pairable.any():
+            freq = np.bincount(m[pairable].astype(np.int64))
+            size = float(np.argmax(freq))
+        else:
+            size = 2.0
+        keep = m == size
+        left_out = int(pairable.sum() - keep.sum())
+        if left_out:
+            note = _join(
+                note,
+                f"{left_out} unit(s) rated by another number of coders than the modal "
+                f"{int(size)} were left out",
+            )
+        # Only the modal units enter, so only they are resampled by the bootstrap.
+        kept = counts[keep]
+        key = kept
+        blocks: tuple[np.ndarray, ...] = (np.ones(len(kept)), _rowsum(kept * kept), kept)
+        offset = 2
+
+        def finish(t: np.ndarray) -> np.ndarray:
+            n_u = t[:, 0]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p_bar = (t[:, 1] - n_u * size) / (n_u * size * (size - 1.0))
+                shares = t[:, 2:] / (n_u * size)[:, None]
+                p_e = (shares**2).sum(axis=1)
+                return np.where((n_u > 0) & (p_e < _ONE), (p_bar - p_e) / (1.0 - p_e), np.nan)
+
+        n_used, n_pairable = int(keep.sum()), int(m[keep].sum())
+    elif units == "all":
+        blocks, finish = _generalised_stats(counts, m, np.eye(q), chance="fleiss")
+        offset = 3
+        n_used, n_pairable = int(pairable.sum()), int(m[pairable].sum())
+    else:
+        raise ValueError(f"units must be 'modal' or 'all', got {units!r}")
+
+    def explain(t: np.ndarray) -> str | None:
+        if not pairable.any():
+            return _nothing_pairable(data)
+        if np.count_nonzero(t[offset:] > 0) < 2:
+            return "all values fall in one category: chance agreement is 1, kappa undefined"
+        return None
+
+    return _run(
+        _Plan(blocks, finish, explain, pattern_of=key),
+        coefficient="fleiss_kappa",
+        weights="identity",
+        n_units=n_used,
+        n_pairable=n_pairable,
+        n_coders=_coders_in_use(data),
+        n_boot=n_boot,
+        seed=seed,
+        level=level,
+        note=_join(note, f"units: {units}"),
+    )
+
+
+def _join(a: str | None, b: str) -> str:
+    return b if a is None else f"{a}; {b}"
+
+
+def _generalised_stats(
+    counts: np.ndarray, m: np.ndarray, w: np.ndarray, chance: Literal["fleiss", "gwet"]
+) -> tuple[tuple[np.ndarray, ...], Callable[[np.ndarray], np.ndarray]]:
+    """Per-unit statistics shared by generalised Fleiss and Gwet (Gwet 2014, ch. 2-3)."""
+    q = counts.shape[1]
+    pairable = m >= 2
+    weighted = counts @ w.T
+    pa_u = np.zeros_like(m)
+    agreeing = _rowsum(counts * (weighted - 1.0))
+    pa_u[pairable] = agreeing[pairable] / (m[pairable] * (m[pairable] - 1.0))
+    shares = counts / m[:, None]
+    blocks = (pairable.astype(np.float64), pa_u, np.ones_like(m), shares)
+    w_sum = float(w.sum())
+
+    def finish(t: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pa = t[:, 1] / t[:, 0]
+            pi = t[:, 3:] / t[:, 2][:, None]
+            if chance == "fleiss":
+                pe = np.einsum("bi,ij,bj->b", pi, w, pi)
+            elif q >= 2:
+                pe = w_sum * (pi * (1.0 - pi)).sum(axis=1) / (q * (q - 1))
+            else:
+                pe = np.ones(len(t))
+            return np.where((t[:, 0] > 0) & (pe < _ONE), (pa - pe) / (1.0 - pe), np.nan)
+
+    return blocks, finish
+
+
+def gwet_ac(
+    data: ReliabilityData,
+    weights: Weights = "identity",
+    *,
+    n_boot: int = 1000,
+    seed: int = 42,
+    level: float = 0.95,
+) -> AgreementResult:
+    """Gwet's AC1 (identity weights) or AC2 (weighted), any number of coders, missing data."""
+    counts, m, key = _unit_table(data)
+    q = data.n_categories
+    pairable = m >= 2
+    blocks, finish = _generalised_stats(counts, m, agreement_weights(q, weights), chance="gwet")
+
+    def explain(t: np.ndarray) -> str | None:
+        if not pairable.any():
+            return _nothing_pairable(data)
+        if q < 2:
+            return "only one category on the scale: chance agreement is 1, AC undefined"
+        return None
+
+    return _run(
+        _Plan(blocks, finish, explain, pattern_of=key),
+        coefficient="gwet_ac1" if weights == "identity" else "gwet_ac2",
+        weights=weights,
+        n_units=int(pairable.sum()),
+        n_pairable=int(m[pairable].sum()),
+        n_coders=_coders_in_use(data),
+        n_boot=n_boot,
+        seed=seed,
+        level=level,
+        note=_dropped_note(data),
+    )

@@ -1,0 +1,268 @@
+"""Reliability data: units × coders with missing values, stored long and encoded.
+
+Every coefficient in this package is computed from integer codes (unit, coder, category)
+so that the work is a handful of vectorised passes whatever the labels look like.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+@dataclass(frozen=True, eq=False)
+class ReliabilityData:
+    """Reliability data kept as three aligned code arrays (one entry per non-missing value).
+
+    `categories` is the ordered value domain: the caller's levels for an ordinal scale,
+    otherwise the sorted observed values. Memory is proportional to the number of values.
+    """
+
+    unit_ids: np.ndarray
+    coder_ids: np.ndarray
+    categories: tuple[Any, ...]
+    unit: np.ndarray
+    coder: np.ndarray
+    value: np.ndarray
+    ordered: bool = False
+    dropped_values: tuple[Any, ...] = ()
+    n_dropped: int = 0
+    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_long(
+        cls,
+        units: Sequence[Hashable] | np.ndarray | pd.Series,
+        coders: Sequence[Hashable] | np.ndarray | pd.Series,
+        values: Sequence[Any] | np.ndarray | pd.Series,
+        *,
+        levels: Sequence[Any] | None = None,
+    ) -> ReliabilityData:
+        """Build from one record per (unit, coder); None/NaN values are missing.
+
+        With `levels`, the categories are those levels in that order and any other value
+        (e.g. the Admiralty "cannot be judged" grades) is treated as missing.
+        """
+        units_s = pd.Series(np.asarray(units, dtype=object) if isinstance(units, list) else units)
+        coders_s = pd.Series(
+            np.asarray(coders, dtype=object) if isinstance(coders, list) else coders
+        )
+        values_s = pd.Series(
+            np.asarray(values, dtype=object) if isinstance(values, list) else values
+        )
+        if not len(units_s) == len(coders_s) == len(values_s):
+            raise ValueError(
+                f"units, coders and values differ in length: "
+                f"{len(units_s)}, {len(coders_s)}, {len(values_s)}"
+            )
+        for name, series in (("units", units_s), ("coders", coders_s)):
+            if series.isna().any():
+                row = int(np.flatnonzero(series.isna().to_numpy())[0])
+                raise ValueError(f"{name}: missing id at record {row}")
+        unit_code, unit_ids = pd.factorize(units_s.reset_index(drop=True), sort=True)
+        coder_code, coder_ids = pd.factorize(coders_s.reset_index(drop=True), sort=True)
+        values_s = values_s.reset_index(drop=True)
+        missing = values_s.isna().to_numpy()
+        if levels is not None:
+            levels = tuple(levels)
+            if len(set(levels)) != len(levels):
+                raise ValueError(f"levels contain duplicates: {list(levels)}")
+            present = values_s.to_numpy()[~missing]
+            codes = pd.Index(levels, dtype=object).get_indexer(present).astype(np.int64)
+            outside = codes < 0
+            dropped = tuple(sorted({_shown(v) for v in present[outside]}))
+            keep = np.flatnonzero(~missing)[~outside]
+            value_code = codes[~outside]
+            categories: tuple[Any, ...] = levels
+            n_dropped = int(outside.sum())
+        else:
+            keep = np.flatnonzero(~missing)
+            present = values_s.to_numpy()[keep]
+            try:
+                codes, uniques = pd.factorize(present, sort=True)
+            except TypeError as exc:
+                raise ValueError(f"values cannot be ordered (mixed types?): {exc}") from exc
+            value_code = np.asarray(codes, dtype=np.int64)
+            uniques = np.asarray(uniques)
+            if uniques.dtype.kind == "f" and np.all(np.mod(uniques, 1) == 0):
+                # Whole numbers stored as floats (a column with NaN): keep them as ints.
+                uniques = uniques.astype(np.int64)
+            categories = tuple(_plain(v) for v in uniques)
+            dropped, n_dropped = (), 0
+        unit_arr = np.asarray(unit_code, dtype=np.int64)[keep]
+        coder_arr = np.asarray(coder_code, dtype=np.int64)[keep]
+        pair = unit_arr * max(len(coder_ids), 1) + coder_arr
+        if _has_duplicates(pair, len(unit_ids) * max(len(coder_ids), 1)):
+            order = np.argsort(pair, kind="stable")
+            dup = np.flatnonzero(np.diff(pair[order]) == 0)[0]
+            rows = keep[order[dup : dup + 2]]
+            raise ValueError(
+                f"unit {unit_ids[unit_arr[order[dup]]]!r}, coder "
+                f"{coder_ids[coder_arr[order[dup]]]!r} has more than one value "
+                f"(records {int(rows[0])} and {int(rows[1])})"
+            )
+        return cls(
+            unit_ids=np.asarray(unit_ids, dtype=object),
+            coder_ids=np.asarray(coder_ids, dtype=object),
+            categories=categories,
+            unit=unit_arr,
+            coder=coder_arr,
+            value=value_code,
+            ordered=levels is not None,
+            dropped_values=dropped,
+            n_dropped=n_dropped,
+        )
+
+    @classmethod
+    def from_matrix(
+        cls, matrix: Any, *, levels: Sequence[Any] | None = None, coders_in_rows: bool = False
+    ) -> ReliabilityData:
+        """Build from a units × coders table (or coders × units with `coders_in_rows`)."""
+        array = np.asarray(matrix)
+        if array.dtype.kind not in "fiub":
+            array = np.asarray(matrix, dtype=object)
+        if array.ndim != 2:
+            raise ValueError(f"expected a 2-D table, got shape {array.shape}")
+        if coders_in_rows:
+            array = array.T
+        n_units, n_coders = array.shape
+        if array.dtype.kind in "fiu" and levels is None:
+            return cls._from_numeric(array.astype(np.float64, copy=False))
+        return cls.from_long(
+            np.repeat(np.arange(n_units), n_coders),
+            np.tile(np.arange(n_coders), n_units),
+            array.ravel(),
+            levels=levels,
+        )
+
+    @classmethod
+    def _from_numeric(cls, array: np.ndarray) -> ReliabilityData:
+        """Numeric matrix fast path: no hashing when the values are small whole numbers."""
+        n_units, n_coders = array.shape
+        flat = np.ascontiguousarray(array).ravel()
+        index = np.flatnonzero(~np.isnan(flat))
+        unit, coder = np.divmod(index, max(n_coders, 1))
+        values = flat[index]
+        low = values.min() if len(values) else 0.0
+        span = values.max() - low if len(values) else 0.0
+        shifted = values - low
+        offset = shifted.astype(np.int64)
+        if span < 1_000_000 and np.array_equal(offset, shifted):
+            used = np.flatnonzero(np.bincount(offset, minlength=int(span) + 1))
+            remap = np.full(int(span) + 1, -1, dtype=np.int64)
+            remap[used] = np.arange(len(used))
+            codes = remap[offset]
+            categories = tuple(int(v + low) for v in used)
+        else:
+            codes, uniques = pd.factorize(values, sort=True)
+            categories = tuple(float(v) for v in uniques)
+        return cls(
+            unit_ids=np.arange(n_units),
+            coder_ids=np.arange(n_coders),
+            categories=categories,
+            unit=unit.astype(np.int64, copy=False),
+            coder=coder.astype(np.int64, copy=False),
+            value=np.asarray(codes, dtype=np.int64),
+        )
+
+    @property
+    def n_units(self) -> int:
+        return len(self.unit_ids)
+
+    @property
+    def n_coders(self) -> int:
+        return len(self.coder_ids)
+
+    @property
+    def n_categories(self) -> int:
+        return len(self.categories)
+
+    @property
+    def n_values(self) -> int:
+        return len(self.value)
+
+    def counts(self) -> np.ndarray:
+        """Units × categories matrix: how many coders gave each value to each unit."""
+        if "counts" not in self._cache:
+            q = self.n_categories
+            flat = np.bincount(self.unit * q + self.value, minlength=self.n_units * q)
+            self._cache["counts"] = flat.reshape(self.n_units, q).astype(np.float64)
+        return self._cache["counts"]
+
+    def values_per_unit(self) -> np.ndarray:
+        """How many values each unit holds (float, for the arithmetic that follows)."""
+        if "per_unit" not in self._cache:
+            per_unit = np.bincount(self.unit, minlength=self.n_units)
+            self._cache["per_unit"] = per_unit.astype(np.float64)
+        return self._cache["per_unit"]
+
+    def matrix(self) -> np.ndarray:
+        """Units × coders matrix of category codes, -1 where missing."""
+        if "matrix" not in self._cache:
+            out = np.full((self.n_units, self.n_coders), -1, dtype=np.int64)
+            out[self.unit, self.coder] = self.value
+            self._cache["matrix"] = out
+        return self._cache["matrix"]
+
+    def numeric_values(self) -> np.ndarray:
+        """Numeric position of each category: its value when numeric, else its rank + 1."""
+        try:
+            return np.asarray([float(c) for c in self.categories], dtype=np.float64)
+        except (TypeError, ValueError):
+            return np.arange(1, self.n_categories + 1, dtype=np.float64)
+
+    def subset(self, mask: np.ndarray) -> ReliabilityData:
+        """Keep the values selected by `mask` (aligned with the value arrays)."""
+        return ReliabilityData(
+            unit_ids=self.unit_ids,
+            coder_ids=self.coder_ids,
+            categories=self.categories,
+            unit=self.unit[mask],
+            coder=self.coder[mask],
+            value=self.value[mask],
+            ordered=self.ordered,
+            dropped_values=self.dropped_values,
+            n_dropped=self.n_dropped,
+        )
+
+    def without_coder(self, coder_index: int) -> ReliabilityData:
+        return self.subset(self.coder != coder_index)
+
+    def coder_index(self, coder: Hashable) -> int:
+        hits = np.flatnonzero(self.coder_ids == coder)
+        if not len(hits):
+            raise ValueError(f"unknown coder {coder!r}; known: {list(self.coder_ids)}")
+        return int(hits[0])
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars → Python scalars, so results serialise to JSON cleanly."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _shown(value: Any) -> str:
+    """How an out-of-scale value is named in messages (6.0 from a float column reads 6)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _has_duplicates(keys: np.ndarray, n_keys: int) -> bool:
+    """Whether any key repeats; a bincount when the key space is small, else a sort."""
+    if len(keys) < 2:
+        return False
+    if n_keys <= 4 * len(keys) + 10_000_000:
+        return bool(np.bincount(keys, minlength=n_keys).max() > 1)
+    ordered = np.sort(keys)
+    return bool((ordered[1:] == ordered[:-1]).any())

@@ -1,0 +1,358 @@
+"""The agreement report: one function that the Agreement page and the CLI both render.
+
+`build_report` takes the current labels as a frame (one row per annotator and statement)
+and returns a pydantic model; `model_dump(mode="json")` is the CLI's JSON output and
+`report_to_rows` flattens it into tables for the CLI and CSV downloads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from annotate.agreement import (
+    AgreementResult,
+    CoderAgreement,
+    Confusion,
+    LabelAgreement,
+    ReliabilityData,
+    UnitDisagreement,
+    coder_agreement,
+    cohen_kappa_pairs,
+    coincidence_matrix,
+    confusion_counts,
+    fleiss_kappa,
+    gwet_ac,
+    krippendorff_alpha,
+    label_agreement,
+    percent_agreement,
+    ranked_disagreements,
+    top_confusions,
+)
+
+LABEL_COLUMNS = (
+    "statement_id",
+    "annotator",
+    "source_type",
+    "confidence",
+    "suggestion_shown",
+    "document_id",
+    "outlet",
+    "published",
+)
+ADJUDICATION_COLUMNS = ("statement_id", "source_type", "confidence")
+
+# Weights for the ordinal confidence scale. Quadratic weights make weighted kappa and AC2
+# comparable with interval alpha (and with the intraclass correlation).
+CONFIDENCE_WEIGHTS = "quadratic"
+
+Reading = Literal["reliable", "tentative", "unreliable"]
+
+
+def reading_band(alpha: float | None) -> Reading | None:
+    """Krippendorff's conventional reading: >= .800 reliable, >= .667 tentative."""
+    if alpha is None:
+        return None
+    if alpha >= 0.800:
+        return "reliable"
+    if alpha >= 0.667:
+        return "tentative"
+    return "unreliable"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReportFilters(_Model):
+    """Which labels enter the report; every filter left as None keeps everything."""
+
+    document_ids: list[int] | None = None
+    outlets: list[str] | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    annotators: list[str] | None = None
+    suggestion_shown: bool | None = None
+
+
+class VariableAgreement(_Model):
+    """All coefficients and breakdowns for one labelled variable."""
+
+    variable: str
+    scale: Literal["nominal", "ordinal"]
+    levels: list[str]
+    n_statements: int
+    n_labels: int
+    n_annotators: int
+    percent_agreement: AgreementResult
+    alpha: dict[str, AgreementResult]
+    reading: Reading | None
+    reading_metric: str
+    fleiss: AgreementResult
+    gwet: AgreementResult
+    cohen_pairs: list[AgreementResult]
+    labels: list[LabelAgreement]
+    annotators: list[CoderAgreement]
+    confusions: list[Confusion]
+    coincidences: list[list[float]]
+    pair_confusions: dict[str, list[list[int]]] | None = None
+    top_disagreements: list[UnitDisagreement]
+
+
+class SuggestionComparison(_Model):
+    """Alpha over the labels made with a suggestion shown, and over those made without."""
+
+    variable: str
+    metric: str
+    with_suggestion: AgreementResult
+    without_suggestion: AgreementResult
+
+
+class AgreementReport(_Model):
+    filters: ReportFilters
+    n_boot: int
+    seed: int
+    level: float
+    n_labels: int
+    n_statements: int
+    n_documents: int
+    annotators: list[str]
+    source_type: VariableAgreement
+    confidence: VariableAgreement
+    suggestions: list[SuggestionComparison] = Field(default_factory=list)
+
+
+def _check_columns(frame: pd.DataFrame, required: Sequence[str], name: str) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {', '.join(missing)}")
+
+
+def apply_filters(labels: pd.DataFrame, filters: ReportFilters | None) -> pd.DataFrame:
+    """The labels that pass every filter (dates compare on `published`; no date fails)."""
+    if filters is None:
+        return labels
+    keep = pd.Series(True, index=labels.index)
+    if filters.document_ids is not None:
+        keep &= labels["document_id"].isin(filters.document_ids)
+    if filters.outlets is not None:
+        keep &= labels["outlet"].isin(filters.outlets)
+    if filters.annotators is not None:
+        keep &= labels["annotator"].astype(str).isin(filters.annotators)
+    if filters.suggestion_shown is not None:
+        keep &= labels["suggestion_shown"].astype(bool) == filters.suggestion_shown
+    if filters.date_from is not None or filters.date_to is not None:
+        published = pd.to_datetime(labels["published"], errors="coerce").dt.date
+        if filters.date_from is not None:
+            keep &= published.notna() & (published >= filters.date_from)
+        if filters.date_to is not None:
+            keep &= published.notna() & (published <= filters.date_to)
+    return labels[keep.to_numpy(dtype=bool)]
+
+
+def _reference(adjudications: pd.DataFrame | None, column: str) -> pd.Series | None:
+    if adjudications is None or adjudications.empty:
+        return None
+    ref = adjudications.dropna(subset=[column]).set_index("statement_id")[column]
+    return ref if len(ref) else None
+
+
+def _variable(
+    data: ReliabilityData,
+    *,
+    variable: str,
+    scale: Literal["nominal", "ordinal"],
+    reference: pd.Series | None,
+    pair_confusions: bool,
+    top: int,
+    n_boot: int,
+    seed: int,
+    level: float,
+) -> VariableAgreement:
+    boot = {"n_boot": n_boot, "seed": seed, "level": level}
+    if scale == "nominal":
+        metrics = ["nominal"]
+        weights = "identity"
+    else:
+        metrics = ["ordinal", "interval"]
+        weights = CONFIDENCE_WEIGHTS
+    alpha = {m: krippendorff_alpha(data, m, **boot) for m in metrics}  # type: ignore[arg-type]
+    pairs = None
+    if pair_confusions:
+        pairs = {}
+        for a in range(data.n_coders):
+            for b in range(a + 1, data.n_coders):
+                name = f"{data.coder_ids[a]} vs {data.coder_ids[b]}"
+                pairs[name] = confusion_counts(data, a, b).tolist()
+    return VariableAgreement(
+        variable=variable,
+        scale=scale,
+        levels=[str(c) for c in data.categories],
+        n_statements=len(np.unique(data.unit)),
+        n_labels=data.n_values,
+        n_annotators=len(np.unique(data.coder)),
+        percent_agreement=percent_agreement(data, **boot),
+        alpha=alpha,
+        reading=reading_band(alpha[metrics[0]].value),
+        reading_metric=metrics[0],
+        fleiss=fleiss_kappa(data, **boot),
+        gwet=gwet_ac(data, weights, **boot),  # type: ignore[arg-type]
+        cohen_pairs=cohen_kappa_pairs(data, weights, **boot),  # type: ignore[arg-type]
+        labels=label_agreement(data),
+        annotators=coder_agreement(
+            data,
+            metric=metrics[0],  # type: ignore[arg-type]
+            weights=weights,  # type: ignore[arg-type]
+            reference=reference,
+        ),
+        confusions=top_confusions(data),
+        coincidences=coincidence_matrix(data).tolist(),
+        pair_confusions=pairs,
+        top_disagreements=ranked_disagreements(data, limit=top),
+    )
+
+
+def build_report(
+    labels: pd.DataFrame,
+    adjudications: pd.DataFrame | None = None,
+    *,
+    confidence_levels: Sequence[int] = (1, 2, 3, 4, 5),
+    n_boot: int = 1000,
+    seed: int = 42,
+    level: float = 0.95,
+    filters: ReportFilters | None = None,
+    pair_confusions: bool = False,
+    top: int = 50,
+) -> AgreementReport:
+    """Agreement on source type (nominal) and confidence (ordinal) for the filtered labels.
+
+    Confidence values outside `confidence_levels` (e.g. "cannot be judged") count as
+    missing. `pair_confusions=True` adds a confusion matrix for every annotator pair.
+    """
+    _check_columns(labels, LABEL_COLUMNS, "labels")
+    if adjudications is not None:
+        _check_columns(adjudications, ADJUDICATION_COLUMNS, "adjudications")
+    chosen = apply_filters(labels, filters)
+    if adjudications is not None:
+        adjudications = adjudications[adjudications["statement_id"].isin(chosen["statement_id"])]
+    units = chosen["statement_id"].to_numpy()
+    coders = chosen["annotator"].astype(str).to_numpy()
+    type_data = ReliabilityData.from_long(units, coders, chosen["source_type"].to_numpy())
+    conf_data = ReliabilityData.from_long(
+        units, coders, chosen["confidence"].to_numpy(), levels=list(confidence_levels)
+    )
+    common = {"pair_confusions": pair_confusions, "top": top, "n_boot": n_boot, "seed": seed}
+    source_type = _variable(
+        type_data,
+        variable="source_type",
+        scale="nominal",
+        reference=_reference(adjudications, "source_type"),
+        level=level,
+        **common,  # type: ignore[arg-type]
+    )
+    confidence = _variable(
+        conf_data,
+        variable="confidence",
+        scale="ordinal",
+        reference=_reference(adjudications, "confidence"),
+        level=level,
+        **common,  # type: ignore[arg-type]
+    )
+    shown = chosen["suggestion_shown"].astype(bool).to_numpy()
+    suggestions = [
+        _suggestion_comparison(
+            type_data, chosen, shown, "source_type", "nominal", n_boot, seed, level
+        ),
+        _suggestion_comparison(
+            conf_data, chosen, shown, "confidence", "ordinal", n_boot, seed, level
+        ),
+    ]
+    return AgreementReport(
+        filters=filters or ReportFilters(),
+        n_boot=n_boot,
+        seed=seed,
+        level=level,
+        n_labels=len(chosen),
+        n_statements=int(chosen["statement_id"].nunique()),
+        n_documents=int(chosen["document_id"].nunique()),
+        annotators=sorted(chosen["annotator"].astype(str).unique().tolist()),
+        source_type=source_type,
+        confidence=confidence,
+        suggestions=suggestions,
+    )
+
+
+def _suggestion_comparison(
+    data: ReliabilityData,
+    chosen: pd.DataFrame,
+    shown: np.ndarray,
+    variable: str,
+    metric: str,
+    n_boot: int,
+    seed: int,
+    level: float,
+) -> SuggestionComparison:
+    # Map each kept value back to whether its label was made with a suggestion shown.
+    key = pd.MultiIndex.from_arrays(
+        [chosen["statement_id"].to_numpy(), chosen["annotator"].astype(str).to_numpy()]
+    )
+    lookup = pd.Series(shown, index=key)
+    value_key = pd.MultiIndex.from_arrays([data.unit_ids[data.unit], data.coder_ids[data.coder]])
+    with_flag = lookup.reindex(value_key).to_numpy(dtype=bool)
+    boot = {"n_boot": n_boot, "seed": seed, "level": level}
+    return SuggestionComparison(
+        variable=variable,
+        metric=metric,
+        with_suggestion=krippendorff_alpha(data.subset(with_flag), metric, **boot),  # type: ignore[arg-type]
+        without_suggestion=krippendorff_alpha(data.subset(~with_flag), metric, **boot),  # type: ignore[arg-type]
+    )
+
+
+def report_to_rows(report: AgreementReport) -> dict[str, pd.DataFrame]:
+    """Flat tables: coefficients, labels, annotators, confusions, disagreements, suggestions."""
+    coefficient_rows, label_rows, coder_rows, confusion_rows, disagreement_rows = [], [], [], [], []
+    for var in (report.source_type, report.confidence):
+        results = [var.percent_agreement, *var.alpha.values(), var.fleiss, var.gwet]
+        for result in [*results, *var.cohen_pairs]:
+            row = {"variable": var.variable, **result.model_dump(mode="json")}
+            row["coders"] = " vs ".join(result.coders) if result.coders else None
+            row["reading"] = (
+                reading_band(result.value) if result.coefficient == "krippendorff_alpha" else None
+            )
+            coefficient_rows.append(row)
+        label_rows += [{"variable": var.variable, **r.model_dump()} for r in var.labels]
+        coder_rows += [{"variable": var.variable, **r.model_dump()} for r in var.annotators]
+        confusion_rows += [{"variable": var.variable, **r.model_dump()} for r in var.confusions]
+        for rank, r in enumerate(var.top_disagreements, start=1):
+            values = "; ".join(f"{k}={v}" for k, v in r.values.items())
+            row = {"variable": var.variable, "rank": rank, **r.model_dump(), "values": values}
+            disagreement_rows.append(row)
+    suggestion_rows = []
+    for comp in report.suggestions:
+        for shown, result in ((True, comp.with_suggestion), (False, comp.without_suggestion)):
+            suggestion_rows.append(
+                {
+                    "variable": comp.variable,
+                    "metric": comp.metric,
+                    "suggestion_shown": shown,
+                    "alpha": result.value,
+                    "ci_low": result.ci_low,
+                    "ci_high": result.ci_high,
+                    "n_units": result.n_units,
+                    "n_pairable": result.n_pairable,
+                    "explanation": result.explanation,
+                }
+            )
+    return {
+        "coefficients": pd.DataFrame(coefficient_rows),
+        "labels": pd.DataFrame(label_rows),
+        "annotators": pd.DataFrame(coder_rows),
+        "confusions": pd.DataFrame(confusion_rows),
+        "disagreements": pd.DataFrame(disagreement_rows),
+        "suggestions": pd.DataFrame(suggestion_rows),
+    }

@@ -1,0 +1,129 @@
+"""Per-label, per-annotator, per-pair and per-statement breakdowns."""
+
+from __future__ import annotations
+
+import math
+
+import krippendorff
+import numpy as np
+import pytest
+
+from annotate.agreement import ReliabilityData, cohen_kappa, krippendorff_alpha
+from annotate.agreement.breakdowns import (
+    coder_agreement,
+    coincidence_matrix,
+    confusion_matrix,
+    confusion_vs_reference,
+    label_agreement,
+    ranked_disagreements,
+    top_confusions,
+)
+
+NAN = math.nan
+KRIPPENDORFF_2011 = [
+    [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
+    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
+    [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
+    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN],
+]
+
+
+@pytest.fixture
+def data() -> ReliabilityData:
+    return ReliabilityData.from_matrix(KRIPPENDORFF_2011, coders_in_rows=True)
+
+
+def test_coincidence_matrix_matches_krippendorff_2011(data: ReliabilityData) -> None:
+    # The coincidence matrix printed in Krippendorff (2011), section C.
+    expected = [
+        [7, 4 / 3, 1 / 3, 1 / 3, 0],
+        [4 / 3, 10, 4 / 3, 1 / 3, 0],
+        [1 / 3, 4 / 3, 8, 1 / 3, 0],
+        [1 / 3, 1 / 3, 1 / 3, 4, 0],
+        [0, 0, 0, 0, 3],
+    ]
+    np.testing.assert_allclose(coincidence_matrix(data), expected, atol=1e-12)
+
+
+def test_label_alpha_equals_alpha_of_binarised_data(data: ReliabilityData) -> None:
+    matrix = np.array(KRIPPENDORFF_2011, dtype=float)
+    for row in label_agreement(data):
+        k = float(row.label)
+        binary = np.where(np.isnan(matrix), np.nan, (matrix == k).astype(float))
+        reference = krippendorff.alpha(reliability_data=binary, level_of_measurement="nominal")
+        assert row.alpha_binary == pytest.approx(reference, abs=1e-12)
+    by_label = {r.label: r for r in label_agreement(data)}
+    # o_11 / n_1 = 7 / 9; value 5 is only ever matched by 5.
+    assert by_label["1"].specific_agreement == pytest.approx(7 / 9)
+    assert [r.n_values for r in by_label.values()] == [9, 13, 10, 5, 3]
+    assert by_label["5"].specific_agreement == 1.0
+    assert by_label["5"].most_confused_with is None
+    assert by_label["1"].most_confused_with == "2"
+
+
+def test_top_confusions_rank_off_diagonal_pairs(data: ReliabilityData) -> None:
+    confusions = top_confusions(data)
+    assert [(c.label_a, c.label_b) for c in confusions[:2]] == [("1", "2"), ("2", "3")]
+    assert confusions[0].pairs == pytest.approx(8 / 3)
+    assert sum(c.share_of_disagreement for c in confusions) == pytest.approx(1.0)
+
+
+def test_coder_agreement_against_others_and_adjudication() -> None:
+    units = [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4]
+    coders = ["a", "b", "c"] * 3 + ["a", "b"]
+    values = ["x", "x", "y", "y", "y", "y", "x", "x", "x", "y", "x"]
+    data = ReliabilityData.from_long(units, coders, values)
+    rows = {r.coder: r for r in coder_agreement(data, reference={1: "x", 2: "y", 4: "x"})}
+    # a agrees with both others on units 2 and 3, with one of two on unit 1, and with
+    # nobody on unit 4: (0.5 + 1 + 1 + 0) / 4.
+    assert rows["a"].agreement_with_others == pytest.approx(2.5 / 4)
+    assert rows["c"].agreement_with_others == pytest.approx((0 + 1 + 1) / 3)
+    # Alpha without a coder is alpha on the other coders' values alone.
+    without_c = krippendorff_alpha(data.without_coder(2), n_boot=0).value
+    assert rows["c"].alpha_without == pytest.approx(without_c)
+    overall = krippendorff_alpha(data, n_boot=0).value
+    assert rows["c"].alpha_change_without == pytest.approx(without_c - overall)
+    assert rows["a"].n_adjudicated == 3
+    assert rows["a"].agreement_with_adjudicated == pytest.approx(2 / 3)
+    assert rows["b"].agreement_with_adjudicated == 1.0
+    assert rows["b"].kappa_vs_adjudicated == 1.0
+
+
+def test_kappa_vs_others_equals_cohen_with_two_coders() -> None:
+    rng = np.random.default_rng(5)
+    matrix = rng.integers(1, 4, size=(80, 2)).astype(float)
+    data = ReliabilityData.from_matrix(matrix)
+    rows = coder_agreement(data)
+    cohen = cohen_kappa(data, 0, 1, n_boot=0).value
+    assert rows[0].kappa_vs_others == pytest.approx(cohen, abs=1e-12)
+    assert rows[1].kappa_vs_others == pytest.approx(cohen, abs=1e-12)
+
+
+def test_confusion_matrices() -> None:
+    data = ReliabilityData.from_long(
+        [1, 1, 2, 2, 3, 3], ["a", "b"] * 3, ["x", "y", "x", "x", "y", "y"]
+    )
+    table = confusion_matrix(data, "a", "b")
+    assert table.loc["x", "y"] == 1
+    assert table.loc["x", "x"] == 1
+    assert table.loc["y", "y"] == 1
+    assert table.to_numpy().sum() == 3
+    versus = confusion_vs_reference(data, "a", {1: "y", 2: "x"})
+    assert versus.loc["x", "y"] == 1
+    assert versus.loc["x", "x"] == 1
+    assert versus.to_numpy().sum() == 2
+
+
+def test_ranked_disagreements_order_by_share_then_entropy() -> None:
+    units = [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4, 4]
+    coders = ["a", "b", "c", "d"] * 2 + ["a", "b", "a", "b"]
+    values = ["x", "x", "y", "y", "x", "y", "z", "w", "x", "x", "x", "y"]
+    data = ReliabilityData.from_long(units, coders, values)
+    ranked = ranked_disagreements(data)
+    # Unit 2: four different labels (disagreement 1, entropy 2 bits) beats unit 4 (1, 1 bit).
+    assert [r.unit for r in ranked] == ["2", "4", "1"]
+    assert ranked[0].disagreement == 1.0
+    assert ranked[0].entropy == pytest.approx(2.0)
+    assert ranked[1].entropy == pytest.approx(1.0)
+    assert ranked[2].disagreement == pytest.approx(1 - 4 / 12)
+    assert ranked[0].values == {"a": "x", "b": "y", "c": "z", "d": "w"}

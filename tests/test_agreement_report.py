@@ -1,0 +1,228 @@
+"""build_report on a small hand-made frame: exact values, filters, flat tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import krippendorff
+import numpy as np
+import pandas as pd
+import pytest
+
+from annotate.agreement_report import (
+    ReportFilters,
+    build_report,
+    reading_band,
+    report_to_rows,
+)
+
+D1, D2 = dt.date(2024, 1, 10), dt.date(2024, 3, 2)
+COLUMNS = [
+    "statement_id",
+    "annotator",
+    "source_type",
+    "confidence",
+    "suggestion_shown",
+    "document_id",
+    "outlet",
+    "published",
+]
+NO, AO, OD, UN, MR = (
+    "named_official",
+    "anonymous_official",
+    "official_denial",
+    "unattributed",
+    "media_report",
+)
+ROWS = [
+    (1, "ann", NO, 4, True, 1, "Le Monde", D1),
+    (1, "bob", NO, 4, False, 1, "Le Monde", D1),
+    (1, "cat", NO, 5, False, 1, "Le Monde", D1),
+    (2, "ann", AO, 3, True, 1, "Le Monde", D1),
+    (2, "bob", AO, 2, False, 1, "Le Monde", D1),
+    (2, "cat", UN, 2, False, 1, "Le Monde", D1),
+    (3, "ann", OD, 5, True, 1, "Le Monde", D1),
+    (3, "bob", OD, 5, False, 1, "Le Monde", D1),
+    (3, "cat", OD, None, False, 1, "Le Monde", D1),
+    (4, "ann", UN, 1, False, 2, "AFP", D2),
+    (4, "bob", UN, 1, False, 2, "AFP", D2),
+    (5, "ann", MR, 3, False, 2, "AFP", D2),
+    (5, "bob", AO, 4, False, 2, "AFP", D2),
+    (5, "cat", MR, 3, False, 2, "AFP", D2),
+    (6, "ann", NO, 4, False, 2, "AFP", None),
+]
+
+
+@pytest.fixture
+def labels() -> pd.DataFrame:
+    return pd.DataFrame(ROWS, columns=COLUMNS)
+
+
+@pytest.fixture
+def adjudications() -> pd.DataFrame:
+    return pd.DataFrame(
+        [(2, AO, 3), (5, MR, 3)], columns=["statement_id", "source_type", "confidence"]
+    )
+
+
+def wide(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Coders × units numeric matrix for the krippendorff package."""
+    table = frame.pivot(index="annotator", columns="statement_id", values=column)
+    codes = {v: i for i, v in enumerate(sorted(frame[column].dropna().unique()))}
+    return table.map(lambda v: codes.get(v, np.nan)).to_numpy(dtype=float)
+
+
+def test_report_values(labels: pd.DataFrame, adjudications: pd.DataFrame) -> None:
+    report = build_report(labels, adjudications, n_boot=200)
+    st = report.source_type
+    # Units 1-5 are pairable; shares of agreeing pairs 1, 1/3, 1, 1, 1/3.
+    assert st.percent_agreement.value == pytest.approx(11 / 15)
+    assert st.alpha["nominal"].value == pytest.approx(2 / 3)
+    assert st.alpha["nominal"].value == pytest.approx(
+        krippendorff.alpha(
+            reliability_data=wide(labels, "source_type"), level_of_measurement="nominal"
+        )
+    )
+    # 0.6667 is just below the .667 line.
+    assert st.reading == "unreliable"
+    ann_bob = st.cohen_pairs[0]
+    assert ann_bob.coders == ("ann", "bob")
+    # po = 4/5, pe = 0.2 → κ = 0.75.
+    assert ann_bob.value == pytest.approx(0.75)
+    assert st.n_statements == 6
+    assert st.annotators[0].coder == "ann"
+    assert st.annotators[0].agreement_with_adjudicated == 1.0
+    assert st.annotators[1].agreement_with_adjudicated == 0.5
+    assert [(c.label_a, c.label_b) for c in st.confusions] == [(AO, MR), (AO, UN)]
+    assert [d.unit for d in st.top_disagreements] == ["2", "5"]
+    conf = report.confidence
+    assert conf.scale == "ordinal"
+    assert conf.levels == ["1", "2", "3", "4", "5"]
+    assert conf.alpha["ordinal"].value == pytest.approx(
+        krippendorff.alpha(
+            reliability_data=wide(labels, "confidence"),
+            level_of_measurement="ordinal",
+            value_domain=np.arange(5, dtype=float),
+        )
+    )
+    assert conf.alpha["interval"].value == pytest.approx(
+        krippendorff.alpha(
+            reliability_data=wide(labels, "confidence") + 1, level_of_measurement="interval"
+        )
+    )
+    assert conf.cohen_pairs[0].weights == "quadratic"
+    assert conf.gwet.coefficient == "gwet_ac2"
+    assert conf.n_labels == 14
+    for result in (st.percent_agreement, st.alpha["nominal"], st.fleiss, st.gwet):
+        assert result.ci_low <= result.value <= result.ci_high
+        assert result.n_boot == 200
+
+
+def test_suggestion_comparison(labels: pd.DataFrame) -> None:
+    report = build_report(labels, n_boot=50)
+    by_flag = report.suggestions[0]
+    assert by_flag.variable == "source_type"
+    # Only ann saw suggestions: no pairable values with one coder.
+    assert by_flag.with_suggestion.value is None
+    assert by_flag.with_suggestion.explanation == "only one coder: agreement needs at least two"
+    without = labels[~labels["suggestion_shown"]]
+    assert by_flag.without_suggestion.value == pytest.approx(
+        krippendorff.alpha(
+            reliability_data=wide(without, "source_type"), level_of_measurement="nominal"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("filters", "statements", "annotators"),
+    [
+        (ReportFilters(outlets=["AFP"]), 3, ["ann", "bob", "cat"]),
+        (ReportFilters(document_ids=[1]), 3, ["ann", "bob", "cat"]),
+        (ReportFilters(date_to=dt.date(2024, 2, 1)), 3, ["ann", "bob", "cat"]),
+        (ReportFilters(date_from=dt.date(2024, 2, 1)), 2, ["ann", "bob", "cat"]),
+        (ReportFilters(annotators=["ann", "bob"]), 6, ["ann", "bob"]),
+        (ReportFilters(suggestion_shown=False), 6, ["ann", "bob", "cat"]),
+    ],
+)
+def test_filters_apply_before_computing(
+    labels: pd.DataFrame, filters: ReportFilters, statements: int, annotators: list[str]
+) -> None:
+    report = build_report(labels, filters=filters, n_boot=0)
+    assert report.n_statements == statements
+    assert report.annotators == annotators
+    assert report.filters == filters
+
+
+def test_filtered_values(labels: pd.DataFrame) -> None:
+    afp = build_report(labels, filters=ReportFilters(outlets=["AFP"]), n_boot=0)
+    # Units 4 (agree) and 5 (1 of 3 pairs agree).
+    assert afp.source_type.percent_agreement.value == pytest.approx(2 / 3)
+    pair = build_report(labels, filters=ReportFilters(annotators=["ann", "bob"]), n_boot=0)
+    assert len(pair.source_type.cohen_pairs) == 1
+    assert pair.source_type.cohen_pairs[0].value == pytest.approx(0.75)
+
+
+def test_pair_confusions_on_request(labels: pd.DataFrame) -> None:
+    report = build_report(labels, n_boot=0, pair_confusions=True)
+    table = np.array(report.source_type.pair_confusions["ann vs bob"])
+    assert table.sum() == 5
+    assert np.trace(table) == 4
+    assert build_report(labels, n_boot=0).source_type.pair_confusions is None
+
+
+def test_out_of_scale_confidence_is_missing(labels: pd.DataFrame) -> None:
+    labels.loc[0, "confidence"] = 6
+    report = build_report(labels, n_boot=0)
+    assert report.confidence.n_labels == 13
+    assert "(6) were treated as missing" in report.confidence.alpha["ordinal"].note
+
+
+def test_missing_columns_are_named(labels: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match=r"labels: missing column\(s\) outlet, published"):
+        build_report(labels.drop(columns=["outlet", "published"]))
+
+
+def test_report_to_rows_and_json(labels: pd.DataFrame, adjudications: pd.DataFrame) -> None:
+    report = build_report(labels, adjudications, n_boot=20)
+    tables = report_to_rows(report)
+    assert set(tables) == {
+        "coefficients",
+        "labels",
+        "annotators",
+        "confusions",
+        "disagreements",
+        "suggestions",
+    }
+    coefficients = tables["coefficients"]
+    # source type: pa, alpha, Fleiss, AC1, 3 pairs; confidence: pa, 2 alphas, Fleiss, AC2, 3 pairs.
+    assert len(coefficients) == 7 + 8
+    alpha_row = coefficients[
+        (coefficients["variable"] == "source_type")
+        & (coefficients["coefficient"] == "krippendorff_alpha")
+    ].iloc[0]
+    assert alpha_row["reading"] == "unreliable"
+    assert alpha_row["value"] == pytest.approx(2 / 3)
+    assert tables["disagreements"].iloc[0]["values"] == f"ann={AO}; bob={AO}; cat={UN}"
+    dumped = report.model_dump(mode="json")
+    assert dumped["source_type"]["alpha"]["nominal"]["n_pairable"] == 14
+
+
+def test_empty_labels_give_an_explained_report(labels: pd.DataFrame) -> None:
+    report = build_report(labels.iloc[0:0], n_boot=10)
+    assert report.n_labels == 0
+    assert report.source_type.alpha["nominal"].value is None
+    assert report.source_type.alpha["nominal"].explanation == "no values: nothing to compare"
+
+
+@pytest.mark.parametrize(
+    ("alpha", "band"),
+    [
+        (0.8, "reliable"),
+        (0.7999, "tentative"),
+        (0.667, "tentative"),
+        (0.6669, "unreliable"),
+        (None, None),
+    ],
+)
+def test_reading_band(alpha: float | None, band: str | None) -> None:
+    assert reading_band(alpha) == band
