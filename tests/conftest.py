@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import storage
-from annotate.models import AnnotationInput
+from annotate.ingest import parse_file
+from annotate.models import AnnotationInput, Statement
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data"
@@ -50,3 +51,11 @@ def label(statement_id: int, annotator_id: int, source_type: str | None = "named
         confidence=confidence,
         **extra,  # type: ignore[arg-type]
     )
+
+
+def import_text(db: storage.Database, text: str, name: str = "doc.txt") -> list[Statement]:
+    """Import one article through the real parser; returns its statements."""
+    (document,) = parse_file(name, text.encode("utf-8"))
+    outcome = storage.add_document(db, document)
+    assert outcome.status == "added", outcome.message
+    return storage.statements_of(db, outcome.document_id, only_statements=True)  # type: ignore[arg-type]
