@@ -8,22 +8,30 @@ blind to spacing differences, so a re-import of the same article is recognised.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
-import json
 import re
-import unicodedata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from annotate.html_text import decode_html, extract_page
 from annotate.language import detect_language
-from annotate.models import StatementKind
-from annotate.segment import segment_text
+from annotate.parsed import (
+    _LANGUAGE_CODE_RE,
+    ColumnMapping,
+    IngestError,
+    ParsedDocument,
+    ParsedStatement,
+    _date,
+    _language,
+    _looks_like_date,
+    _normalise_newlines,
+    _statements,
+    content_hash,
+    parse_date,
+)
+from annotate.tables import _csv_rows, _jsonl_rows, _table_documents
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -41,147 +49,6 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".csv", ".jsonl")
 DEFAULT_MAX_BYTES = 20_000_000
 STATEMENT_SEPARATOR = "\n\n"
 """How statements given one per row are joined into their document's text."""
-
-
-class ParsedStatement(BaseModel):
-    start: int
-    end: int
-    text: str
-    kind: StatementKind
-
-
-class ParsedDocument(BaseModel):
-    source_name: str
-    title: str = ""
-    outlet: str = ""
-    url: str = ""
-    published: dt.date | None = None
-    published_precision: Literal["year", "month", "day"] | None = None
-    language: str
-    text: str
-    content_hash: str
-    external_id: str = ""
-    statements: list[ParsedStatement]
-
-
-class IngestError(ValueError):
-    """Bad input; `str(e)` is one line naming the file, and the line and field if known."""
-
-    def __init__(
-        self, message: str, *, file: str, line: int | None = None, field: str | None = None
-    ) -> None:
-        self.file = file
-        self.line = line
-        self.field = field
-        self.message = message
-        where = file
-        if line is not None:
-            where += f", line {line}"
-        if field is not None:
-            where += f", field '{field}'"
-        super().__init__(f"{where}: {message}")
-
-
-class ColumnMapping(BaseModel):
-    """Which column (CSV) or key (JSONL) holds each field."""
-
-    text: str = "text"
-    title: str = "title"
-    outlet: str = "outlet"
-    url: str = "url"
-    published: str = "published"
-    language: str = "language"
-    document: str = "document_id"
-    external_id: str = "id"
-
-
-# --- Small helpers. -------------------------------------------------------------------
-
-_DATE_FORMATS: tuple[tuple[re.Pattern[str], Literal["year", "month", "day"]], ...] = (
-    (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ][\d:.+\-Z]*)?$"), "day"),
-    (re.compile(r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})$"), "day"),
-    (re.compile(r"^(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4})$"), "day"),
-    (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"), "month"),
-    (re.compile(r"^(?P<m>\d{1,2})/(?P<y>\d{4})$"), "month"),
-    (re.compile(r"^(?P<y>\d{4})$"), "year"),
-)
-_LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
-
-
-def parse_date(value: str) -> tuple[dt.date, Literal["year", "month", "day"]] | None:
-    """Parse "2024", "2024-01", "2024-01-15", "15/01/2024" into a date and its precision.
-
-    Returns None when `value` is not shaped like a date; raises ValueError when it is
-    shaped like one but impossible ("2024-13-01"). Missing month/day become 1.
-    """
-    value = value.strip()
-    for pattern, precision in _DATE_FORMATS:
-        match = pattern.match(value)
-        if match:
-            parts = match.groupdict()
-            year = int(parts["y"])
-            month = int(parts.get("m") or 1)
-            day = int(parts.get("d") or 1)
-            return dt.date(year, month, day), precision
-    return None
-
-
-def _looks_like_date(value: str) -> bool:
-    """Shaped like a date, possibly an impossible one (reported later, with its line)."""
-    try:
-        return parse_date(value) is not None
-    except ValueError:
-        return True
-
-
-def content_hash(text: str) -> str:
-    """sha256 of the NFC text with every run of whitespace collapsed to one space."""
-    normalised = " ".join(unicodedata.normalize("NFC", text).split())
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
-
-
-def _statements(text: str, language: str) -> list[ParsedStatement]:
-    return [
-        ParsedStatement(start=s.start, end=s.end, text=s.text, kind=s.kind)
-        for s in segment_text(text, language)
-    ]
-
-
-def _normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _language(value: str, name: str, line: int | None, field: str) -> str:
-    code = value.strip().lower().replace("_", "-")
-    if not _LANGUAGE_CODE_RE.match(code):
-        raise IngestError(
-            f"{value!r} is not a language code (expected e.g. 'fr' or 'en')",
-            file=name,
-            line=line,
-            field=field,
-        )
-    return code
-
-
-def _date(value: str, name: str, line: int | None, field: str) -> tuple[Any, Any]:
-    if not value.strip():
-        return None, None
-    try:
-        parsed = parse_date(value)
-    except ValueError as exc:
-        raise IngestError(
-            f"impossible date {value!r} ({exc})", file=name, line=line, field=field
-        ) from None
-    if parsed is None:
-        raise IngestError(
-            f"unreadable date {value!r} (use 2024, 2024-01, 2024-01-15 or 15/01/2024)",
-            file=name,
-            line=line,
-            field=field,
-        )
-    return parsed
-
-
 # --- Bytes to text. -------------------------------------------------------------------
 
 
@@ -403,183 +270,6 @@ def _parse_html(name: str, data: bytes) -> ParsedDocument:
         text=text,
         content_hash=content_hash(text),
         statements=statements,
-    )
-
-
-# --- Tables: CSV and JSONL. -----------------------------------------------------------
-
-Row = tuple[int, dict[str, str]]
-
-
-def _sniff_delimiter(text: str) -> str:
-    sample = text[:8192]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        first = sample.split("\n", 1)[0]
-        return max(",;\t", key=first.count)
-
-
-def _csv_rows(name: str, text: str) -> tuple[list[str], list[Row]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise IngestError("file has no header row", file=name, line=1)
-        header = [column.strip() for column in header]
-        rows: list[Row] = []
-        previous_end = reader.line_num
-        for cells in reader:
-            line = previous_end + 1
-            previous_end = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) > len(header):
-                raise IngestError(
-                    f"row has {len(cells)} cells but the header has {len(header)} columns",
-                    file=name,
-                    line=line,
-                )
-            rows.append((line, dict(zip(header, cells, strict=False))))
-    except csv.Error as exc:
-        raise IngestError(f"malformed CSV ({exc})", file=name, line=reader.line_num) from None
-    return header, rows
-
-
-def _jsonl_rows(name: str, text: str) -> tuple[list[str], list[Row]]:
-    rows: list[Row] = []
-    keys: dict[str, None] = {}
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise IngestError(f"invalid JSON ({exc.msg} at column {exc.colno})",
-                              file=name, line=number) from None  # fmt: skip
-        if not isinstance(value, dict):
-            raise IngestError(
-                f"expected a JSON object, found {type(value).__name__}", file=name, line=number
-            )
-        row = {}
-        for key, item in value.items():
-            keys.setdefault(key, None)
-            row[key] = "" if item is None else item if isinstance(item, str) else json.dumps(item)
-        rows.append((number, row))
-    return list(keys), rows
-
-
-def _column(columns: list[str], wanted: str) -> str | None:
-    if wanted in columns:
-        return wanted
-    folded = {column.casefold(): column for column in columns}
-    return folded.get(wanted.casefold())
-
-
-def _table_documents(
-    name: str, columns: list[str], rows: list[Row], mapping: ColumnMapping, per_line: bool
-) -> list[ParsedDocument]:
-    if not rows:
-        raise IngestError("file has a header but no rows", file=name)
-    text_column = _column(columns, mapping.text)
-    if text_column is None:
-        found = ", ".join(repr(c) for c in columns) or "none"
-        raise IngestError(
-            f"missing column '{mapping.text}' (columns found: {found})",
-            file=name,
-            field=mapping.text,
-        )
-    cols = {
-        field: _column(columns, getattr(mapping, field))
-        for field in ("title", "outlet", "url", "published", "language", "document", "external_id")
-    }
-
-    def cell(row: dict[str, str], field: str) -> str:
-        column = cols[field]
-        return (row.get(column) or "").strip() if column else ""
-
-    for line, row in rows:
-        if per_line and text_column not in row:
-            found = ", ".join(repr(k) for k in row) or "none"
-            raise IngestError(
-                f"missing key '{text_column}' (keys found: {found})",
-                file=name,
-                line=line,
-                field=text_column,
-            )
-        if not (row.get(text_column) or "").strip():
-            raise IngestError("empty text", file=name, line=line, field=text_column)
-
-    if cols["document"] is None:
-        return [_row_document(name, line, row, text_column, cell) for line, row in rows]
-
-    groups: dict[str, list[Row]] = {}
-    for line, row in rows:
-        key = cell(row, "document")
-        if not key:
-            raise IngestError("empty document id", file=name, line=line, field=cols["document"])
-        groups.setdefault(key, []).append((line, row))
-    return [_grouped_document(name, key, group, text_column, cell) for key, group in groups.items()]
-
-
-def _metadata(name: str, rows: list[Row], cell: Any) -> dict[str, Any]:
-    """Title, outlet, ... from the first row that fills each field."""
-    meta: dict[str, Any] = {"published": None, "published_precision": None}
-    for field in ("title", "outlet", "url"):
-        meta[field] = next((cell(row, field) for _, row in rows if cell(row, field)), "")
-    for line, row in rows:
-        if cell(row, "published"):
-            meta["published"], meta["published_precision"] = _date(
-                cell(row, "published"), name, line, "published"
-            )
-            break
-    for line, row in rows:
-        if cell(row, "language"):
-            meta["language"] = _language(cell(row, "language"), name, line, "language")
-            break
-    return meta
-
-
-def _row_document(
-    name: str, line: int, row: dict[str, str], text_column: str, cell: Any
-) -> ParsedDocument:
-    text = _normalise_newlines(row[text_column]).strip()
-    meta = _metadata(name, [(line, row)], cell)
-    language = meta.pop("language", None) or detect_language(text)
-    statements = _statements(text, language)
-    return ParsedDocument(
-        source_name=f"{name}:line {line}",
-        language=language,
-        text=text,
-        content_hash=content_hash(text),
-        external_id=cell(row, "external_id"),
-        statements=statements,
-        **meta,
-    )
-
-
-def _grouped_document(
-    name: str, key: str, rows: list[Row], text_column: str, cell: Any
-) -> ParsedDocument:
-    pieces = [_normalise_newlines(row[text_column]).strip() for _, row in rows]
-    statements = []
-    position = 0
-    for piece in pieces:
-        statements.append(
-            ParsedStatement(start=position, end=position + len(piece), text=piece, kind="statement")
-        )
-        position += len(piece) + len(STATEMENT_SEPARATOR)
-    text = STATEMENT_SEPARATOR.join(pieces)
-    meta = _metadata(name, rows, cell)
-    language = meta.pop("language", None) or detect_language(text)
-    return ParsedDocument(
-        source_name=f"{name}:line {rows[0][0]}",
-        language=language,
-        text=text,
-        content_hash=content_hash(text),
-        external_id=key,
-        statements=statements,
-        **meta,
     )
 
 

@@ -1,0 +1,160 @@
+"""What an imported file becomes: parsed documents and statements, and the one error type.
+
+Shared by every reader (plain text, HTML, tables) so each names problems the same way:
+the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from annotate.models import StatementKind
+from annotate.segment import segment_text
+
+STATEMENT_SEPARATOR = "\n\n"
+"""How statements given one per row are joined into their document's text."""
+
+
+class ParsedStatement(BaseModel):
+    start: int
+    end: int
+    text: str
+    kind: StatementKind
+
+
+class ParsedDocument(BaseModel):
+    source_name: str
+    title: str = ""
+    outlet: str = ""
+    url: str = ""
+    published: dt.date | None = None
+    published_precision: Literal["year", "month", "day"] | None = None
+    language: str
+    text: str
+    content_hash: str
+    external_id: str = ""
+    statements: list[ParsedStatement]
+
+
+class IngestError(ValueError):
+    """Bad input; `str(e)` is one line naming the file, and the line and field if known."""
+
+    def __init__(
+        self, message: str, *, file: str, line: int | None = None, field: str | None = None
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+        where = file
+        if line is not None:
+            where += f", line {line}"
+        if field is not None:
+            where += f", field '{field}'"
+        super().__init__(f"{where}: {message}")
+
+
+class ColumnMapping(BaseModel):
+    """Which column (CSV) or key (JSONL) holds each field."""
+
+    text: str = "text"
+    title: str = "title"
+    outlet: str = "outlet"
+    url: str = "url"
+    published: str = "published"
+    language: str = "language"
+    document: str = "document_id"
+    external_id: str = "id"
+
+
+# --- Small helpers. -------------------------------------------------------------------
+
+_DATE_FORMATS: tuple[tuple[re.Pattern[str], Literal["year", "month", "day"]], ...] = (
+    (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ][\d:.+\-Z]*)?$"), "day"),
+    (re.compile(r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})$"), "day"),
+    (re.compile(r"^(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4})$"), "day"),
+    (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"), "month"),
+    (re.compile(r"^(?P<m>\d{1,2})/(?P<y>\d{4})$"), "month"),
+    (re.compile(r"^(?P<y>\d{4})$"), "year"),
+)
+_LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
+
+
+def parse_date(value: str) -> tuple[dt.date, Literal["year", "month", "day"]] | None:
+    """Parse "2024", "2024-01", "2024-01-15", "15/01/2024" into a date and its precision.
+
+    Returns None when `value` is not shaped like a date; raises ValueError when it is
+    shaped like one but impossible ("2024-13-01"). Missing month/day become 1.
+    """
+    value = value.strip()
+    for pattern, precision in _DATE_FORMATS:
+        match = pattern.match(value)
+        if match:
+            parts = match.groupdict()
+            year = int(parts["y"])
+            month = int(parts.get("m") or 1)
+            day = int(parts.get("d") or 1)
+            return dt.date(year, month, day), precision
+    return None
+
+
+def _looks_like_date(value: str) -> bool:
+    """Shaped like a date, possibly an impossible one (reported later, with its line)."""
+    try:
+        return parse_date(value) is not None
+    except ValueError:
+        return True
+
+
+def content_hash(text: str) -> str:
+    """sha256 of the NFC text with every run of whitespace collapsed to one space."""
+    normalised = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def _statements(text: str, language: str) -> list[ParsedStatement]:
+    return [
+        ParsedStatement(start=s.start, end=s.end, text=s.text, kind=s.kind)
+        for s in segment_text(text, language)
+    ]
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _language(value: str, name: str, line: int | None, field: str) -> str:
+    code = value.strip().lower().replace("_", "-")
+    if not _LANGUAGE_CODE_RE.match(code):
+        raise IngestError(
+            f"{value!r} is not a language code (expected e.g. 'fr' or 'en')",
+            file=name,
+            line=line,
+            field=field,
+        )
+    return code
+
+
+def _date(value: str, name: str, line: int | None, field: str) -> tuple[Any, Any]:
+    if not value.strip():
+        return None, None
+    try:
+        parsed = parse_date(value)
+    except ValueError as exc:
+        raise IngestError(
+            f"impossible date {value!r} ({exc})", file=name, line=line, field=field
+        ) from None
+    if parsed is None:
+        raise IngestError(
+            f"unreadable date {value!r} (use 2024, 2024-01, 2024-01-15 or 15/01/2024)",
+            file=name,
+            line=line,
+            field=field,
+        )
+    return parsed
