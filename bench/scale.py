@@ -1,0 +1,236 @@
+"""A project of 100,000 documents, 1M statements and 3M labels: is it still quick?
+
+Builds the project with the bulk loader (bench/_build.py), then measures what users wait
+for: import throughput, segmentation speed, the annotator's next statement, saving a
+label, the agreement report, an export, and the size of the file. Each figure sits beside
+a reference measured in the same run on the same machine, so the ratio travels between
+machines even when the absolute figure does not.
+
+    python bench/scale.py            # 100k documents (about 10 minutes on 2 cores)
+    python bench/scale.py --small    # 10k documents
+    python bench/scale.py --keep     # keep the database file afterwards
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from _build import ROOT, build_project, generated_documents, seed_texts
+
+import storage
+from annotate.models import AnnotationInput
+from annotate.segment import segment_text
+
+ROWS: list[tuple[str, str, str, str, str]] = []
+
+
+def row(measure: str, value: str, reference: str = "", ratio: str = "", goal: str = "") -> None:
+    ROWS.append((measure, value, reference, ratio, goal))
+    print(f"  {measure}: {value}", file=sys.stderr, flush=True)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p99
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def bench_segmentation() -> None:
+    texts = seed_texts()
+    n = 0
+    rounds = 0
+    started = time.perf_counter()
+    while n < 20_000:
+        for text in texts:
+            n += len(segment_text(text, "fr"))
+        rounds += 1
+    seconds = time.perf_counter() - started
+    naive = re.compile(r"(?<=[.!?])\s+")
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for text in texts:
+            naive.split(text)
+    reference = time.perf_counter() - started
+    rate = n / seconds
+    row(
+        "segmentation (seed texts)",
+        f"{rate:,.0f} statements/s",
+        f"regex split {n / reference:,.0f}/s",
+        f"{reference / seconds:.3f}",
+    )
+
+
+def bench_import_reference(tmp: Path, stats_rate: float) -> None:
+    """The per-document path (`add_document`: one transaction per document) as reference."""
+    db = storage.connect(tmp / "reference.db")
+    storage.create_project(db, "Reference")
+    docs = list(generated_documents(300, seed=7, start=10_000_000))
+    started = time.perf_counter()
+    for doc in docs:
+        storage.add_document(db, doc)
+    seconds = time.perf_counter() - started
+    db.close()
+    per_doc = sum(len(d.statements) for d in docs) / seconds
+    goal_ok = stats_rate >= 20_000
+    row(
+        "import (bulk, segmentation excluded)",
+        f"{stats_rate:,.0f} statements/s",
+        f"add_document {per_doc:,.0f}/s",
+        f"{stats_rate / per_doc:.1f}",
+        f">= 20,000/s {verdict(goal_ok)}",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="10,000 documents")
+    parser.add_argument("--documents", type=int, help="number of documents (overrides --small)")
+    parser.add_argument("--keep", action="store_true", help="keep the database file")
+    parser.add_argument("--dir", type=Path, help="folder for the database (default: a temp dir)")
+    args = parser.parse_args()
+    n_docs = args.documents or (10_000 if args.small else 100_000)
+    workdir = Path(args.dir or tempfile.mkdtemp(prefix="sourcedesk-scale-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"scale-{n_docs}.db"
+    rng = random.Random(1)
+
+    print(f"building {n_docs:,} documents in {path}", file=sys.stderr)
+    stats = build_project(path, n_docs)
+    row("documents / statements / labels",
+        f"{stats.documents:,} / {stats.statements:,} / {stats.labels:,}")  # fmt: skip
+    bench_import_reference(workdir, stats.statements / stats.import_seconds)
+    row("label load (bulk)", f"{stats.labels / stats.label_seconds:,.0f} labels/s")
+    bench_segmentation()
+
+    db = storage.connect(path)
+    first, last = db.execute("SELECT min(id), max(id) FROM statements").fetchone()
+    workers = stats.annotators[:-1]
+    reference = timed(lambda: storage.get_statement(db, rng.randint(first, last)), 300)
+    ref_p50, ref_p99 = percentiles(reference)
+    samples = timed(lambda: storage.next_statements(db, rng.choice(workers)), 300)
+    p50, p99 = percentiles(samples)
+    row("next statement p50 / p99 (random annotator)", f"{p50:.2f} / {p99:.2f} ms",
+        f"get_statement {ref_p50:.2f} / {ref_p99:.2f} ms", f"{p99 / ref_p99:.1f}",
+        f"p99 < 10 ms {verdict(p99 < 10)}")  # fmt: skip
+    ahead = stats.ahead_annotator
+    skipped = db.execute(
+        "SELECT count(*) FROM annotations WHERE annotator_id = ?", [ahead]
+    ).fetchone()[0]
+    samples = timed(lambda: storage.next_statements(db, ahead), 30)
+    p50, p99 = percentiles(samples)
+    row(f"next statement p50 / p99 (annotator {skipped:,} skips ahead)",
+        f"{p50:.2f} / {p99:.2f} ms", f"get_statement {ref_p50:.2f} ms",
+        f"{p99 / ref_p99:.0f}", f"p99 < 10 ms {verdict(p99 < 10)}")  # fmt: skip
+
+    # Saving: a worker labels the next statement of their queue, as the Annotate page does.
+    queue = []
+    for _ in range(300):
+        annotator = rng.choice(workers)
+        statement = storage.next_statements(db, annotator, limit=rng.randint(1, 20))[-1]
+        queue.append((annotator, statement.id))
+    queue = list(dict.fromkeys(queue))
+    saves = []
+    for annotator, statement_id in queue:
+        value = AnnotationInput(
+            statement_id=statement_id, annotator_id=annotator,
+            source_type="named_official", confidence=3,
+        )  # fmt: skip
+        started = time.perf_counter()
+        storage.save_annotation(db, value)
+        saves.append((time.perf_counter() - started) * 1000)
+    scratch = storage.connect(workdir / "scratch.db", migrate=False)
+    scratch.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+
+    def commit_one() -> None:
+        with storage.write(scratch):
+            scratch.execute("INSERT INTO t VALUES (1)")
+
+    commits = timed(commit_one, 300)
+    scratch.close()
+    p50, p99 = percentiles(saves)
+    c50, c99 = percentiles(commits)
+    row("save label p50 / p99", f"{p50:.2f} / {p99:.2f} ms",
+        f"bare insert+commit {c50:.2f} / {c99:.2f} ms", f"{p99 / c99:.1f}",
+        f"p99 < 10 ms {verdict(p99 < 10)}")  # fmt: skip
+
+    started = time.perf_counter()
+    labels = storage.labels_frame(db)
+    adjudications = storage.adjudications_frame(db)
+    frame_seconds = time.perf_counter() - started
+    try:
+        from annotate.agreement_report import build_report
+
+        started = time.perf_counter()
+        build_report(labels, adjudications)
+        report_seconds = time.perf_counter() - started
+        row("agreement report (labels_frame + build_report)",
+            f"{frame_seconds + report_seconds:.1f} s",
+            f"labels_frame alone {frame_seconds:.1f} s ({len(labels):,} labels)",
+            f"{(frame_seconds + report_seconds) / frame_seconds:.1f}")  # fmt: skip
+    except ImportError:
+        row("agreement report", "annotate.agreement_report.build_report not available")
+    del labels, adjudications
+
+    try:
+        from annotate.exports import ExportOptions
+        from storage.exports import export_dataset
+
+        out = workdir / "export.csv"
+        started = time.perf_counter()
+        result = export_dataset(db, out, ExportOptions(format="csv"), card=False)
+        seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        n = sum(1 for _ in db.execute("SELECT id, source_type FROM annotations WHERE deleted = 0"))
+        scan = time.perf_counter() - started
+        row("export, long CSV", f"{seconds:.1f} s ({result.rows / seconds:,.0f} rows/s)",
+            f"scan of {n:,} labels {scan:.1f} s", f"{seconds / scan:.0f}")  # fmt: skip
+        out.unlink(missing_ok=True)
+    except ImportError:
+        row("export", "storage.exports.export_dataset not available")
+
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = sum(
+        Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists()
+    )
+    per_million = size / stats.statements * 1_000_000
+    text_bytes = db.execute("SELECT sum(length(CAST(text AS BLOB))) FROM documents").fetchone()[0]
+    row("database size", f"{size / 1e9:.2f} GB ({per_million / 1e9:.2f} GB per 1M statements)",
+        f"document text {text_bytes / 1e9:.2f} GB", f"{size / text_bytes:.1f}",
+        f"< 1.5 GB per 1M {verdict(per_million < 1.5e9)}")  # fmt: skip
+    db.close()
+
+    headers = ("measure", "value", "reference (same run)", "ratio", "goal")
+    widths = [max(len(h), *(len(r[i]) for r in ROWS)) for i, h in enumerate(headers)]
+    print(f"\nscale bench: {n_docs:,} documents ({ROOT.name})")
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for r in ROWS:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    if not args.keep:
+        for p in workdir.glob("*.db*"):
+            p.unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Bulk loading: many documents or labels per transaction, for large imports and benches.
+
+`add_document` and `save_annotation` do one transaction per call, which is what an
+interactive user needs; loading a corpus of 100,000 articles that way spends its time on
+commits. These functions write a whole batch in one transaction with `executemany`, keep
+the same guarantees (offsets slice exactly, a batch is all or nothing, every label has its
+first revision) and refresh the derived statement columns once per batch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
+
+from annotate.disagreement import statement_disagreement
+from annotate.models import AnnotationInput, utcnow
+from storage.connection import write
+from storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from annotate.ingest import ParsedDocument
+
+__all__ = ["bulk_add_annotations", "bulk_add_documents"]
+
+_DOCUMENT_SQL = (
+    "INSERT INTO documents (id, title, outlet, url, published, published_precision, language, "
+    "text, content_hash, source_name, external_id, imported_at, deleted) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+)
+_STATEMENT_SQL = (
+    'INSERT INTO statements (id, document_id, position, start, "end", text, kind) '
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_LABEL_COLUMNS = (
+    "source_type, also_cites, confidence, extra_ratings, who, cue, note, skipped, unsure, "
+    "flagged, suggestion_shown, suggested_type, taxonomy_version"
+)
+_ANNOTATION_SQL = (
+    "INSERT INTO annotations (id, statement_id, annotator_id, revision, deleted, "
+    f"{_LABEL_COLUMNS}, created_at, updated_at) "
+    "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_REVISION_SQL = (
+    "INSERT INTO annotation_revisions (annotation_id, statement_id, annotator_id, revision, "
+    f"deleted, {_LABEL_COLUMNS}, created_at) "
+    "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _json(value: list | dict) -> str:
+    if not value:  # most labels: skip the encoder
+        return "[]" if isinstance(value, list) else "{}"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _next_id(db: Database, table: str) -> int:
+    return db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
+
+
+def bulk_add_documents(db: Database, documents: Sequence[ParsedDocument]) -> tuple[int, int]:
+    """Store a batch of parsed documents in one transaction; returns (documents, statements).
+
+    Documents whose text is already stored (same content hash, here or earlier in the
+    batch) are skipped. A statement whose offsets do not slice its text aborts the batch.
+    """
+    now = utcnow().isoformat()
+    with write(db):
+        hashes = [d.content_hash for d in documents]
+        known: set[str] = set()
+        for i in range(0, len(hashes), 900):  # stay under SQLite's bound-variable limit
+            chunk = hashes[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            known.update(
+                r[0]
+                for r in db.execute(
+                    f"SELECT content_hash FROM documents WHERE content_hash IN ({marks})", chunk
+                )
+            )
+        document_id = first_document = _next_id(db, "documents")
+        statement_id = _next_id(db, "statements")
+        document_rows: list[tuple] = []
+        statement_rows: list[tuple] = []
+        for doc in documents:
+            if doc.content_hash in known:
+                continue
+            known.add(doc.content_hash)
+            if not doc.text:
+                raise StorageError(f"{doc.source_name}: text: empty document")
+            document_rows.append(
+                (
+                    document_id,
+                    doc.title,
+                    doc.outlet,
+                    doc.url,
+                    doc.published.isoformat() if doc.published else None,
+                    doc.published_precision,
+                    doc.language,
+                    doc.text,
+                    doc.content_hash,
+                    doc.source_name,
+                    doc.external_id,
+                    now,
+                )
+            )
+            text = doc.text
+            for position, s in enumerate(doc.statements):
+                if not 0 <= s.start < s.end <= len(text) or text[s.start : s.end] != s.text:
+                    raise StorageError(
+                        f"{doc.source_name}: statement {position}: offsets {s.start}-{s.end} "
+                        "do not match its text in the document"
+                    )
+                statement_rows.append(
+                    (statement_id, document_id, position, s.start, s.end, s.text, s.kind)
+                )
+                statement_id += 1
+            document_id += 1
+        db.conn.executemany(_DOCUMENT_SQL, document_rows)
+        db.conn.executemany(_STATEMENT_SQL, statement_rows)
+        db.execute(
+            """UPDATE statements SET is_open = (kind = 'statement'
+                 AND label_count < (SELECT annotators_per_statement FROM project WHERE id = 1))
+               WHERE document_id >= ?""",
+            [first_document],
+        )
+    return len(document_rows), len(statement_rows)
+
+
+def bulk_add_annotations(db: Database, labels: Sequence[AnnotationInput]) -> int:
+    """Store a batch of first labels (revision 1) in one transaction; returns how many.
+
+    Each (statement, annotator) pair may appear once and must not be labelled yet: a bulk
+    load adds labels, it does not edit them (use `save_annotation` for that).
+    """
+    now = utcnow().isoformat()
+    with write(db):
+        annotation_id = _next_id(db, "annotations")
+        current: list[tuple] = []
+        revisions: list[tuple] = []
+        touched: set[int] = set()
+        for value in labels:
+            fields = (
+                value.source_type,
+                _json(value.also_cites),
+                value.confidence,
+                _json(value.extra_ratings),
+                value.who,
+                value.cue,
+                value.note,
+                int(value.skipped),
+                int(value.unsure),
+                int(value.flagged),
+                int(value.suggestion_shown),
+                value.suggested_type,
+                value.taxonomy_version,
+            )
+            ids = (value.statement_id, value.annotator_id)
+            current.append((annotation_id, *ids, *fields, now, now))
+            revisions.append((annotation_id, *ids, *fields, now))
+            touched.add(value.statement_id)
+            annotation_id += 1
+        try:
+            db.conn.executemany(_ANNOTATION_SQL, current)
+        except Exception as exc:  # sqlite3.IntegrityError: a pair labelled twice
+            raise StorageError(f"bulk labels: {exc}") from None
+        db.conn.executemany(_REVISION_SQL, revisions)
+        _refresh_stats(db, touched)
+    return len(current)
+
+
+def _refresh_stats(db: Database, touched: set[int]) -> None:
+    """Recompute label count, disagreement and flags of the statements a batch touched."""
+    by_statement: dict[int, list[tuple]] = defaultdict(list)
+    ordered = sorted(touched)
+    for i in range(0, len(ordered), 900):
+        chunk = ordered[i : i + 900]
+        marks = ",".join("?" * len(chunk))
+        for row in db.execute(
+            "SELECT statement_id, source_type, confidence, flagged FROM annotations "
+            f"WHERE statement_id IN ({marks}) AND deleted = 0 AND skipped = 0",
+            chunk,
+        ):
+            by_statement[row[0]].append(row[1:])
+    k = db.execute("SELECT annotators_per_statement FROM project WHERE id = 1").fetchone()
+    k = k[0] if k else 1
+    updates = []
+    for statement_id in ordered:
+        rows = by_statement.get(statement_id, [])
+        labelled = [r for r in rows if r[0] is not None]
+        disagreement = statement_disagreement([r[0] for r in labelled], [r[1] for r in labelled])
+        updates.append(
+            (len(labelled), disagreement, sum(r[2] for r in rows), int(len(labelled) < k),
+             statement_id)
+        )  # fmt: skip
+    db.conn.executemany(
+        """UPDATE statements SET label_count = ?, disagreement = ?, flag_count = ?,
+             is_open = (kind = 'statement' AND ? AND EXISTS
+               (SELECT 1 FROM documents d WHERE d.id = document_id AND d.deleted = 0))
+           WHERE id = ?""",
+        updates,
+    )
