@@ -156,6 +156,7 @@ def save_annotation(
             }
         )
         refresh_statement_stats(db, value.statement_id)
+        _advance_frontier(db, value.annotator_id, value.statement_id)
     return current_annotation(db, value.statement_id, value.annotator_id)  # type: ignore[return-value]
 
 
@@ -233,22 +234,51 @@ def annotation_history(db: Database, statement_id: int) -> list[tuple[str, Annot
 def next_statements(db: Database, annotator_id: int, limit: int = 1) -> list[Statement]:
     """The annotator's queue: open statements they have not labelled, in document order.
 
-    If an editor assigned documents to this annotator, only those documents are queued.
+    The scan starts at the annotator's frontier (the furthest statement they labelled), so
+    an annotator far ahead of the others does not re-walk thousands of statements that
+    are still open but already theirs; statements behind the frontier (a deleted label, a
+    raised k) come after, wrapping around. If an editor assigned documents to this
+    annotator, only those documents are queued.
     """
-    rows = db.query(
-        """
-        SELECT s.* FROM statements s
-        WHERE s.is_open = 1
-          AND NOT EXISTS (SELECT 1 FROM annotations a
-                          WHERE a.statement_id = s.id AND a.annotator_id = :me AND a.deleted = 0)
-          AND (NOT EXISTS (SELECT 1 FROM assignments WHERE user_id = :me)
-               OR s.document_id IN (SELECT document_id FROM assignments WHERE user_id = :me))
-        ORDER BY s.document_id, s.position
-        LIMIT :limit
-        """,
-        {"me": annotator_id, "limit": limit},
+    frontier = db.execute(
+        "SELECT document_id, position FROM queue_positions WHERE user_id = ?", [annotator_id]
+    ).fetchone() or (0, 0)
+    found: list[Statement] = []
+    for direction in (">=", "<"):
+        rows = db.query(
+            f"""
+            SELECT s.* FROM statements s
+            WHERE s.is_open = 1 AND (s.document_id, s.position) {direction} (:doc, :pos)
+              AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.statement_id = s.id
+                              AND a.annotator_id = :me AND a.deleted = 0)
+              AND (NOT EXISTS (SELECT 1 FROM assignments WHERE user_id = :me)
+                   OR s.document_id IN (SELECT document_id FROM assignments WHERE user_id = :me))
+            ORDER BY s.document_id, s.position
+            LIMIT :limit
+            """,
+            {
+                "me": annotator_id,
+                "doc": frontier[0],
+                "pos": frontier[1],
+                "limit": limit - len(found),
+            },
+        )
+        found += [_to_statement(r) for r in rows]
+        if len(found) >= limit or frontier == (0, 0):
+            break
+    return found
+
+
+def _advance_frontier(db: Database, annotator_id: int, statement_id: int) -> None:
+    db.execute(
+        """INSERT INTO queue_positions (user_id, document_id, position)
+           SELECT :me, document_id, position FROM statements WHERE id = :s
+           ON CONFLICT (user_id) DO UPDATE
+             SET document_id = excluded.document_id, position = excluded.position
+             WHERE (excluded.document_id, excluded.position)
+                   > (queue_positions.document_id, queue_positions.position)""",
+        {"me": annotator_id, "s": statement_id},
     )
-    return [_to_statement(r) for r in rows]
 
 
 def my_recent(

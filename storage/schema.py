@@ -167,6 +167,22 @@ def _initial(db: Database) -> None:
     )
 
 
+@migrations(name="0002_queue_positions")
+def _queue_positions(db: Database) -> None:
+    # Each annotator's frontier in document order: the queue scan starts there. Without a
+    # row the scan starts at the beginning, so existing projects need no backfill.
+    _run_script(
+        db,
+        """
+        CREATE TABLE queue_positions (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            document_id INTEGER NOT NULL,
+            position INTEGER NOT NULL
+        );
+        """,
+    )
+
+
 def _run_script(db: Database, script: str) -> None:
     """Run statements one by one: executescript() would commit the migration's transaction."""
     pending = ""
