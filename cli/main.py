@@ -194,6 +194,8 @@ def serve(
 
 
 def main() -> None:
-    import cli.suggest  # noqa: F401  (registers its command)
+    import cli.agreement
+    import cli.backup
+    import cli.suggest  # noqa: F401  (each module registers its commands)
 
     app()

@@ -68,6 +68,7 @@ from storage.project import (
     update_settings,
     update_taxonomy,
 )
+from storage.reports import agreement_report
 from storage.schema import latest_version, schema_version
 from storage.users import (
     SignInResult,
@@ -105,6 +106,7 @@ __all__ = [
     "adjudicate",
     "adjudication_history",
     "adjudications_frame",
+    "agreement_report",
     "annotation_history",
     "annotations_for_statement",
     "annotator_counts",

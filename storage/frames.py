@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 from sqlite_utils import Database
 
@@ -92,3 +94,12 @@ def data_version(db: Database) -> tuple[int, ...]:
                   (SELECT count(*) FROM documents WHERE deleted = 1)"""
     ).fetchone()
     return tuple(row)
+
+
+def statement_texts(db: Database, statement_ids: list[int]) -> dict[int, str]:
+    """{id: text} of the given statements, in one query whatever their number."""
+    rows = db.execute(
+        "SELECT id, text FROM statements WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps([int(i) for i in statement_ids])],
+    ).fetchall()
+    return {int(i): str(t) for i, t in rows}
