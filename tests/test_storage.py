@@ -260,3 +260,20 @@ def test_taxonomy_edit_bumps_version_and_protects_used_labels(project_db, users,
     updated = storage.update_taxonomy(project_db, retired)
     assert updated.version == f"{taxonomy.version}+2"
     assert set(storage.taxonomy_versions(project_db)) == {taxonomy.version, updated.version}
+
+
+def test_queue_continues_from_my_frontier_then_wraps_around(project_db, users, doc_id) -> None:
+    s1, s2, s3 = storage.statements_of(project_db, doc_id)
+    later = storage.add_document(project_db, parsed("Fourth.\nFifth.", "later.txt")).document_id
+    s4, s5 = storage.statements_of(project_db, later)  # type: ignore[arg-type]
+    storage.save_annotation(project_db, label(s3.id, users["alice"]))
+    # After s3, the queue goes on from there and comes back for s1 and s2 last.
+    assert [s.id for s in storage.next_statements(project_db, users["alice"], 10)] == [
+        s4.id,
+        s5.id,
+        s1.id,
+        s2.id,
+    ]
+    # Going back to label s1 does not move the frontier backwards.
+    storage.save_annotation(project_db, label(s1.id, users["alice"]))
+    assert storage.next_statements(project_db, users["alice"])[0].id == s4.id
