@@ -51,8 +51,20 @@ def db_path(db: Path | None) -> Path:
     return db if db is not None else storage.default_db_path()
 
 
+_opened: list[storage.Database] = []
+
+
 def open_db(db: Path | None) -> storage.Database:
-    return storage.connect(db_path(db))
+    """Open the database for this command; `friendly_errors` closes it when the command ends,
+    so no idle connection outlives the command (a restore needs the file to itself)."""
+    database = storage.connect(db_path(db))
+    _opened.append(database)
+    return database
+
+
+def _close_opened() -> None:
+    while _opened:
+        _opened.pop().close()
 
 
 def error_line(exc: BaseException) -> str:
@@ -73,5 +85,7 @@ def friendly_errors(func: F) -> F:
         except USER_ERRORS as exc:
             typer.echo(f"error: {error_line(exc)}", err=True)
             raise typer.Exit(1) from None
+        finally:
+            _close_opened()
 
     return wrapper  # type: ignore[return-value]
