@@ -15,13 +15,11 @@ import pandas as pd
 import streamlit as st
 
 import storage
-from annotate.aggregate import dawid_skene, majority_vote, median_label
-from annotate.agreement import ReliabilityData, confusion_vs_reference
+from annotate.aggregated_labels import aggregated_labels
 from annotate.agreement_report import (
     AgreementReport,
     ReportFilters,
     VariableAgreement,
-    apply_filters,
 )
 from annotate.agreement_table import NO_LABELS, figure_table, one_annotator
 from annotate.taxonomy import RatingScale, Taxonomy, scale_preset
@@ -59,42 +57,21 @@ def _report(
 def _aggregates(
     path: str, version: tuple[int, ...], filters_json: str, levels: tuple[int, ...]
 ) -> dict[str, Any]:
-    """Vote-based labels and each annotator against the adjudicated label, per variable."""
     db = session.db()
-    chosen = apply_filters(
-        storage.labels_frame(db), ReportFilters.model_validate_json(filters_json)
+    result = aggregated_labels(
+        storage.labels_frame(db),
+        storage.adjudications_frame(db),
+        levels,
+        ReportFilters.model_validate_json(filters_json),
     )
-    adjudicated = storage.adjudications_frame(db)
-    adjudicated = adjudicated[adjudicated["statement_id"].isin(chosen["statement_id"])]
-    units = chosen["statement_id"].to_numpy()
-    coders = chosen["annotator"].astype(str).to_numpy()
-    data = {
-        "source_type": ReliabilityData.from_long(units, coders, chosen["source_type"].to_numpy()),
-        "confidence": ReliabilityData.from_long(
-            units, coders, chosen["confidence"].to_numpy(), levels=list(levels)
-        ),
-    }
-    reference = {v: adjudicated.dropna(subset=[v]).set_index("statement_id")[v] for v in data}
-    vs_adjudicated = {
-        v: {
-            str(c): confusion_vs_reference(data[v], c, reference[v]).to_numpy().tolist()
-            for c in data[v].coder_ids
-        }
-        for v in data
-        if len(reference[v])
-    }
-    majority = majority_vote(data["source_type"], reference["source_type"])
-    skene = dawid_skene(data["source_type"], reference["source_type"])
-    median = median_label(data["confidence"], reference["confidence"])
-    ids = [int(i) for i in chosen["statement_id"].unique()]
     return {
-        "vs_adjudicated": vs_adjudicated,
-        "majority": majority,
-        "dawid_skene": skene.labels,
-        "dawid_skene_note": skene.explanation,
-        "median": median,
-        "texts": statement_texts(db, ids),
-        "documents": dict(zip(chosen["statement_id"], chosen["document_id"], strict=True)),
+        "vs_adjudicated": result.vs_adjudicated,
+        "majority": result.majority,
+        "dawid_skene": result.dawid_skene,
+        "dawid_skene_note": result.dawid_skene_note,
+        "median": result.median_confidence,
+        "texts": statement_texts(db, result.statement_ids),
+        "documents": result.documents,
     }
 
 
