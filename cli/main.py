@@ -196,6 +196,7 @@ def serve(
 def main() -> None:
     import cli.agreement
     import cli.backup
+    import cli.export
     import cli.suggest  # noqa: F401  (each module registers its commands)
 
     app()

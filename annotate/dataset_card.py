@@ -1,0 +1,201 @@
+"""The dataset card written beside every export (`<name>.card.md` and `<name>.card.json`).
+
+A file of labels is only reusable with its context: what the labels mean (taxonomy
+versions and definitions), the rating scale, who labelled (pseudonymously), how well they
+agreed, when, and exactly which filters and options produced the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from annotate.exports.columns import Column, columns_markdown
+from annotate.exports.options import ExportOptions
+from annotate.models import utcnow
+from annotate.taxonomy import ScalePreset, Taxonomy
+
+CARD_VERSION = "1"
+
+
+class AnnotatorCount(BaseModel):
+    annotator: str
+    labels: int
+
+
+class AgreementFigure(BaseModel):
+    variable: str
+    coefficient: str
+    metric: str | None = None
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    level: float = 0.95
+    n_units: int = 0
+    reading: str | None = None
+    explanation: str | None = None
+
+
+class DatasetCard(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card_version: str = CARD_VERSION
+    project: str
+    file: str
+    sha256: str
+    rows: int
+    format: str
+    shape: str
+    exported_at: dt.datetime = Field(default_factory=utcnow)
+    options: ExportOptions
+    pseudonymisation: str
+    taxonomies: list[Taxonomy]
+    scale: ScalePreset
+    annotators: list[AnnotatorCount]
+    labelled_from: dt.datetime | None = None
+    labelled_to: dt.datetime | None = None
+    agreement: list[AgreementFigure] = Field(default_factory=list)
+    agreement_note: str = ""
+    columns: list[Column]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def agreement_figures(
+    labels: pd.DataFrame,
+    adjudications: pd.DataFrame | None,
+    *,
+    confidence_levels: list[int],
+    n_boot: int = 1000,
+) -> list[AgreementFigure]:
+    """Headline figures from the agreement report: percent agreement, alpha, Fleiss, Gwet."""
+    from annotate.agreement_report import build_report
+
+    if labels.empty:
+        return []
+    report = build_report(
+        labels, adjudications, confidence_levels=confidence_levels, n_boot=n_boot, top=0
+    )
+    figures: list[AgreementFigure] = []
+    for variable in (report.source_type, report.confidence):
+        results = [
+            variable.percent_agreement,
+            *variable.alpha.values(),
+            variable.fleiss,
+            variable.gwet,
+        ]
+        for result in results:
+            figures.append(
+                AgreementFigure(
+                    variable=variable.variable,
+                    coefficient=result.coefficient,
+                    metric=result.metric or result.weights,
+                    value=result.value,
+                    ci_low=result.ci_low,
+                    ci_high=result.ci_high,
+                    level=result.level,
+                    n_units=result.n_units,
+                    reading=variable.reading
+                    if result.coefficient.startswith("krippendorff")
+                    and result.metric == variable.reading_metric
+                    else None,
+                    explanation=result.explanation,
+                )
+            )
+    return figures
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def card_markdown(card: DatasetCard) -> str:
+    """The human-readable card; the JSON twin holds the same facts for programs."""
+    o = card.options
+    f = o.filters
+    lines = [
+        f"# Dataset card: {card.file}",
+        "",
+        f"- **Project:** {card.project}",
+        f"- **File:** `{card.file}` ({card.format}, {card.shape} shape, {card.rows:,} rows)",
+        f"- **SHA-256:** `{card.sha256}`",
+        f"- **Exported at:** {card.exported_at.isoformat()}",
+        f"- **Labels saved between:** {card.labelled_from or '—'} and {card.labelled_to or '—'}",
+        f"- **Revisions:** {'every revision' if o.all_revisions else 'current labels only'}",
+        f"- **Aggregation (wide shape):** {o.aggregation}; adjudicated labels always win",
+        f"- **Pseudonymisation:** {card.pseudonymisation}",
+        "",
+        "## Filters",
+        "",
+        f"- documents: {', '.join(map(str, f.document_ids)) or 'all'}",
+        f"- annotators: {', '.join(f.annotators) or 'all'}"
+        + (" (real names withheld)" if o.pseudonymise and f.annotators else ""),
+        f"- labelled from: {f.labelled_from or 'any date'}; to: {f.labelled_to or 'any date'}",
+        "",
+        "## Annotators",
+        "",
+        "| annotator | labels |",
+        "|---|---|",
+        *[f"| {a.annotator} | {a.labels} |" for a in card.annotators],
+        "",
+        "## Agreement",
+        "",
+    ]
+    if card.agreement:
+        lines += [
+            "| variable | coefficient | metric | value | interval | units | reading |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for g in card.agreement:
+            interval = (
+                f"{_fmt(g.ci_low)} – {_fmt(g.ci_high)} ({g.level:.0%})"
+                if g.ci_low is not None
+                else "—"
+            )
+            lines.append(
+                f"| {g.variable} | {g.coefficient} | {g.metric or ''} | {_fmt(g.value)} "
+                f"| {interval} | {g.n_units} | {g.reading or ''} |"
+            )
+        lines.append("")
+    if card.agreement_note:
+        lines += [card.agreement_note, ""]
+    lines += ["## Scale", "", f"{card.scale.name} (`{card.scale.key}`)", ""]
+    for scale in card.scale.scales:
+        lines.append(f"**{scale.name_en}** (`{scale.key}`):")
+        lines += [
+            f"- {lv.value} = {lv.code} {lv.label_en}" + ("" if lv.ordinal else " (not ordinal)")
+            for lv in scale.levels
+        ]
+        lines.append("")
+    lines += ["## Source types", ""]
+    for taxonomy in card.taxonomies:
+        lines += [f"### {taxonomy.name}, version {taxonomy.version}", ""]
+        lines += [
+            f"- `{t.key}` **{t.name_en}**"
+            + (" (retired)" if t.retired else "")
+            + (f": {t.definition_en}" if t.definition_en else "")
+            for t in taxonomy.types
+        ]
+        lines.append("")
+    lines += ["## Columns", "", columns_markdown(tuple(card.columns)), ""]
+    return "\n".join(lines)
+
+
+def card_paths(export_path: Path) -> tuple[Path, Path]:
+    """`data.csv` → `data.card.md`, `data.card.json` in the same directory."""
+    path = Path(export_path)
+    return path.with_name(f"{path.stem}.card.md"), path.with_name(f"{path.stem}.card.json")
+
+
+def card_json(card: DatasetCard) -> str:
+    return card.model_dump_json(indent=2)
