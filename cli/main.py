@@ -193,10 +193,9 @@ def serve(
     raise typer.Exit(subprocess.call(command, env=env))
 
 
-def main() -> None:
-    import cli.agreement
-    import cli.backup
-    import cli.export
-    import cli.suggest  # noqa: F401  (each module registers its commands)
+# Each module registers its commands on `app` when imported.
+from cli import agreement, backup, export, suggest  # noqa: E402, F401
 
+
+def main() -> None:
     app()
