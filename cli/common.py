@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from annotate.ingest import IngestError
 from pydantic import ValidationError
 
 import storage
+from annotate.ingest import IngestError
 from annotate.passwords import PasswordError
 from annotate.taxonomy import TaxonomyError
 
