@@ -1,0 +1,344 @@
+"""The whole workflow in a real browser: first administrator, import, accounts, blind
+keyboard labelling by two annotators, adjudication by an editor, and untrusted text shown
+literally. AppTest covers each page's logic; only a browser proves that the shortcuts,
+the upload widget and the HTML escaping work where users meet them.
+
+Set SOURCEDESK_SCREENSHOTS=1 to write the README screenshots to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import storage
+from annotate.passwords import hash_password
+from cli.sample import load_sample
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+except ImportError as exc:  # a test extra: CI must have it, a local checkout may not
+    if os.environ.get("CI", "").lower() == "true":
+        raise
+    pytest.skip(f"playwright is not installed: {exc}", allow_module_level=True)
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "sample_data" / "000_7ff1cdb65df24172.txt"
+SCREENSHOT_DIR = ROOT / "docs" / "screenshots"
+PASSWORD = "correct horse battery"
+WAIT_MS = 20_000
+ALICE_NOTE = "alice-private-note-4d1c"
+HOSTILE = (
+    "Un article piégé\n\n"
+    "Le ministre a déclaré que <script>window.__pwned=1</script> était un "
+    "[lien](https://example.com/x) dans le texte. Selon un expert, rien ne change.\n"
+)
+# (key pressed, source type, key pressed, confidence): alice's three labels.
+ALICE_KEYS = [("1", "declassified_intel", "q", 1), ("2", "anonymous_official", "w", 2),
+              ("3", "official_denial", "e", 3)]  # fmt: skip
+TYPE_NAMES = {
+    "declassified_intel": "Declassified intelligence",
+    "anonymous_official": "Anonymous official(s)",
+    "official_denial": "Official denial",
+    "named_official": "Named official on record",
+}
+LEVEL_NAMES = {1: "Very low", 2: "Low", 3: "Moderate", 4: "High", 5: "Very high"}
+
+
+# --- small helpers over Playwright's page -------------------------------------------------
+
+
+def settled(page: Any) -> None:
+    """Wait until the script run has finished (call after waiting for what it shows)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=WAIT_MS
+    )
+
+
+def heading(page: Any, title: str) -> None:
+    page.locator("h1", has_text=title).first.wait_for(timeout=WAIT_MS)
+
+
+def open_page(page: Any, title: str) -> None:
+    """Follow a sidebar link (a new URL would start a new, signed-out session)."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    heading(page, title)
+
+
+def sign_in(page: Any, name: str) -> None:
+    heading(page, "Sign in to SourceDesk")
+    page.get_by_label("User name").fill(name)
+    page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {name}").wait_for(timeout=WAIT_MS)
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+    heading(page, "Sign in to SourceDesk")
+
+
+def choose(page: Any, label: str, option: str | re.Pattern[str]) -> None:
+    """Pick `option` in the visible selectbox labelled `label`."""
+    settled(page)
+    box = page.get_by_test_id("stSelectbox").filter(
+        has=page.get_by_text(label, exact=True)
+    ).locator("visible=true").first  # fmt: skip
+    combobox = box.get_by_role("combobox")
+    combobox.click()
+    wanted = page.get_by_role("option", name=option).first
+    try:
+        wanted.wait_for(timeout=3_000)
+    except PlaywrightTimeout:  # focused but closed: the arrow key opens the list
+        combobox.press("ArrowDown")
+    wanted.click()
+    settled(page)
+
+
+def selected(page: Any, name: str) -> Any:
+    """The primary (selected) buttons whose label starts with `name` ("Low", not "Very low")."""
+    pattern = re.compile(rf"^\s*{re.escape(name)}")
+    return page.get_by_test_id("stBaseButton-primary").filter(has_text=pattern)
+
+
+def shown_statement(page: Any) -> str:
+    """The statement being labelled, as the reader sees it."""
+    block = page.locator('div[style*="font-size: 1.25rem"]').last
+    return " ".join(block.inner_text(timeout=WAIT_MS).split())
+
+
+def wait_for_statement(page: Any, text: str, *, changed: bool = False) -> None:
+    """Wait until the statement shown is `text` (or, with changed=True, is no longer it)."""
+    page.wait_for_function(
+        """([text, changed]) => {
+            const blocks = document.querySelectorAll('div[style*="font-size: 1.25rem"]');
+            const last = blocks[blocks.length - 1];
+            if (!last) return false;
+            const shown = last.innerText.split(/\\s+/).join(" ").trim();
+            return changed ? shown !== text : shown === text;
+        }""",
+        arg=[" ".join(text.split()), changed],
+        timeout=WAIT_MS,
+    )
+    settled(page)
+
+
+def label_with_keys(page: Any, type_key: str, type_name: str, level_key: str, level: str) -> None:
+    """Three keystrokes: source type, confidence, Enter."""
+    page.keyboard.press(type_key)
+    selected(page, type_name).first.wait_for(timeout=WAIT_MS)
+    settled(page)
+    page.keyboard.press(level_key)
+    selected(page, level).first.wait_for(timeout=WAIT_MS)
+    settled(page)
+    page.keyboard.press("Enter")
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    if os.environ.get("SOURCEDESK_SCREENSHOTS") == "1":
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOT_DIR
+    return tmp_path
+
+
+# --- the workflow ---------------------------------------------------------------------------
+
+
+def test_first_admin_import_blind_labelling_and_adjudication(
+    app_server: Callable[[Path], str], browser: Any, tmp_path: Path
+) -> None:
+    db_file = tmp_path / "e2e.db"
+    url = app_server(db_file)
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+
+    # The first screen of an empty database creates the administrator (and the project).
+    heading(page, "Welcome to SourceDesk")
+    page.get_by_label("Administrator name").fill("root")
+    page.get_by_label(re.compile(r"^Password \(at least")).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create administrator").click()
+    page.get_by_text("Signed in as root (admin)").wait_for()
+
+    # Import the seed article through the upload widget: preview, then commit.
+    open_page(page, "Documents")
+    page.locator('input[type="file"]').set_input_files(str(SEED))
+    page.get_by_role("heading", name="Preview").wait_for()
+    page.get_by_role("button", name="Import 1 document(s)").click()
+    page.get_by_text("Import finished: 1 added, 0 duplicate(s) skipped, 0 error(s).").wait_for()
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    uploader = page.locator('input[type="file"]')
+    expect(uploader).to_have_count(1)  # the previous upload widget is gone once the rerun ends
+    uploader.set_input_files(str(hostile))
+    page.get_by_role("button", name="Import 1 document(s)").click()
+    page.get_by_text("Import finished: 1 added").wait_for()
+
+    # Untrusted article text is shown literally: no script runs, no link is made.
+    page.get_by_role("tab", name="Segmentation").click()
+    choose(page, "Document", re.compile(r"Un article piégé"))
+    choose(page, "Segment", re.compile(r"^1 · Le ministre"))
+    shown = page.get_by_test_id("stMarkdownContainer").filter(has_text="<script>")
+    expect(shown).to_have_count(1)
+    expect(shown).to_contain_text("que <script>window.__pwned=1</script> était un")
+    expect(shown).to_contain_text("[lien](https://example.com/x) dans le texte.")
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator('a[href="https://example.com/x"]').count() == 0
+
+    db = storage.connect(db_file)
+    try:
+        documents = storage.list_documents(db)
+        assert [p.document.source_name for p in documents] == [SEED.name, "hostile.txt"]
+        seed_id = documents[0].document.id
+        statements = storage.statements_of(db, seed_id, only_statements=True)
+        assert statements[0].text.startswith("Les négociations russes")
+    finally:
+        db.close()
+
+    # Accounts, created in Settings.
+    open_page(page, "Settings")
+    for name, role in (("alice", "annotator"), ("bob", "annotator"), ("eve", "editor")):
+        page.get_by_role("tab", name="Users").click()  # the page opens on its first tab again
+        page.get_by_label("Name (or email, for single sign-on)").fill(name)
+        if role != "annotator":
+            choose(page, "Role", role)
+        page.get_by_label("Password", exact=True).first.fill(PASSWORD)
+        page.get_by_label("Password again").fill(PASSWORD)
+        page.get_by_role("button", name="Add user").click()
+        page.get_by_text(f"User {name} added.").wait_for()
+    sign_out(page)
+
+    # Alice labels three statements with the keyboard only (one note typed first).
+    sign_in(page, "alice")
+    heading(page, "Annotate")
+    wait_for_statement(page, statements[0].text)
+    page.get_by_text("Details: who, cue, also cites, note, flags").click()
+    note = page.get_by_label("Note")
+    note.fill(ALICE_NOTE)
+    note.press("Tab")  # a text area sends its value when it loses focus
+    page.locator("h1", has_text="Annotate").click()  # focus back on the page, not a field
+    for statement, (type_key, source_type, level_key, level) in zip(
+        statements[:3], ALICE_KEYS, strict=True
+    ):
+        wait_for_statement(page, statement.text)
+        label_with_keys(page, type_key, TYPE_NAMES[source_type], level_key, LEVEL_NAMES[level])
+    wait_for_statement(page, statements[3].text)
+
+    db = storage.connect(db_file)
+    try:
+        alice = storage.get_user(db, "alice")
+        saved = [storage.current_annotation(db, s.id, alice.id) for s in statements[:3]]  # type: ignore[arg-type]
+        assert [(a.source_type, a.confidence, a.revision) for a in saved if a] == [
+            (t, c, 1) for _, t, _, c in ALICE_KEYS
+        ]
+        assert saved[0] is not None and saved[0].note == ALICE_NOTE
+    finally:
+        db.close()
+    sign_out(page)
+
+    # Bob labels blind: his queue starts at the first statement and shows nothing of alice's.
+    sign_in(page, "bob")
+    heading(page, "Annotate")
+    wait_for_statement(page, statements[0].text)
+    assert shown_statement(page) == " ".join(statements[0].text.split())
+    content = page.content()
+    assert ALICE_NOTE not in content
+    assert "alice" not in content.lower()
+    assert page.get_by_text("My labels: 0 /").count() == 1
+    assert selected(page, TYPE_NAMES["declassified_intel"]).count() == 0
+    label_with_keys(page, "4", TYPE_NAMES["named_official"], "t", LEVEL_NAMES[5])
+    wait_for_statement(page, statements[1].text)
+    sign_out(page)
+
+    # Eve adjudicates the statement alice and bob disagree on.
+    sign_in(page, "eve")
+    open_page(page, "Review")
+    page.get_by_role("heading", name="Labels").wait_for()
+    wait_for_statement(page, statements[0].text)
+    page.get_by_text("alice · Very low · revision 1").wait_for()
+    page.get_by_text("bob · Very high · revision 1").wait_for()
+    choose(page, "Final source type", TYPE_NAMES["anonymous_official"])
+    page.get_by_label("Editor's note").fill("Un fonctionnaire anonyme relaie le renseignement.")
+    page.get_by_role("button", name="Save final label").click()
+    page.get_by_text("Final label saved (revision 1).").wait_for()
+
+    db = storage.connect(db_file)
+    try:
+        final = storage.current_adjudication(db, statements[0].id)  # type: ignore[arg-type]
+        bob = storage.get_user(db, "bob")
+        bob_label = storage.current_annotation(db, statements[0].id, bob.id)  # type: ignore[arg-type]
+    finally:
+        db.close()
+    assert bob_label is not None
+    assert (bob_label.source_type, bob_label.confidence) == ("named_official", 5)
+    assert final is not None
+    assert final.source_type == "anonymous_official"
+    assert final.note == "Un fonctionnaire anonyme relaie le renseignement."
+    assert final.revision == 1
+    page.close()
+
+
+# --- screenshots of a living project ---------------------------------------------------------
+
+
+def test_screenshots_of_the_sample_project(
+    app_server: Callable[[Path], str], browser: Any, tmp_path: Path
+) -> None:
+    db_file = tmp_path / "sample.db"
+    db = storage.connect(db_file)
+    storage.create_project(db, "Iran–Russia missiles (sample)", annotators_per_statement=3)
+    load_sample(db)
+    storage.add_user(db, "maria", "admin", hash_password(PASSWORD))
+    storage.set_password_hash(db, "annotator_a", hash_password(PASSWORD))  # a demo annotator
+    db.close()
+    out = screenshot_dir(tmp_path)
+
+    url = app_server(db_file)
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+
+    # Review: the statement with the most disagreement, its three labels side by side.
+    sign_in(page, "maria")
+    open_page(page, "Review")
+    page.get_by_role("heading", name="Labels").wait_for()
+    expect(page.get_by_text(re.compile(r"^annotator_[abc] · "))).to_have_count(3)
+    settled(page)
+    page.get_by_text("Statement to review").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(out / "review.png"))
+
+    open_page(page, "Agreement")
+    settled(page)
+    page.screenshot(path=str(out / "agreement.png"))
+    sign_out(page)
+
+    # Annotate: a demo annotator reopens their labels (Backspace) until one has a suggestion
+    # (with k = 3 the demo annotators have labelled everything, so a new account has no queue).
+    sign_in(page, "annotator_a")
+    heading(page, "Annotate")
+    marks = page.locator('div[style*="font-size: 1.25rem"] mark')
+    page.get_by_role("button", name="Reopen my last label").wait_for()
+    settled(page)
+    before = ""
+    for _ in range(40):  # the first article is the more readable one
+        page.keyboard.press("Backspace")
+        wait_for_statement(page, before, changed=True)
+        before = shown_statement(page)
+        if marks.count() and page.get_by_text("La Russie semble prête").count():
+            break
+    marks.first.wait_for()
+    page.get_by_text("✦ suggested from the cues highlighted above").wait_for()
+    page.screenshot(path=str(out / "annotate.png"))
+
+    for name in ("annotate.png", "review.png", "agreement.png"):
+        assert (out / name).stat().st_size > 10_000
+    page.close()
