@@ -6,7 +6,6 @@ The page and this command share `storage.reports.agreement_report` and
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from enum import StrEnum
 from typing import Annotated
@@ -18,7 +17,7 @@ from annotate.agreement_report import (
     ReportFilters,
 )
 from annotate.agreement_table import NO_LABELS, figure_table, one_annotator
-from cli.common import DbOption, JsonOption, app, friendly_errors, open_db
+from cli.common import DbOption, JsonOption, app, date_option, friendly_errors, open_db
 from storage.reports import agreement_report
 
 
@@ -67,17 +66,6 @@ def format_table(table: pd.DataFrame, level: float) -> str:
     return "\n".join(out)
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
-        ) from None
-
-
 HELP = (
     "Agreement between annotators on source type and confidence, with 95% intervals.\n\n"
     "With no labels (or none matching the filters), or labels from a single annotator, it "
@@ -118,8 +106,8 @@ def agreement(
     filters = ReportFilters(
         document_ids=document or None,
         outlets=outlet or None,
-        date_from=_date(date_from, "--from"),
-        date_to=_date(date_to, "--to"),
+        date_from=date_option(date_from, "--from"),
+        date_to=date_option(date_to, "--to"),
         annotators=annotator or None,
         suggestion_shown=SUGGESTION_FILTER[suggestions.value],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +46,18 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def date_option(value: str | None, option: str) -> dt.date | None:
+    """An ISO date given on the command line; a bad one is a usage error naming the option."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
 
 
 def db_path(db: Path | None) -> Path:

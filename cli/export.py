@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,20 +15,9 @@ from annotate.exports.interchange import LabelImportError
 from annotate.labelstudio import parse_labelstudio
 from annotate.project_dump import DumpError
 from annotate.taxonomy import scale_preset
-from cli.common import DbOption, JsonOption, app, friendly_errors, open_db
+from cli.common import DbOption, JsonOption, app, date_option, friendly_errors, open_db
 from storage.exports import dump_project, export_dataset, export_labelstudio
 from storage.restore import import_labels, load_dump
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
-        ) from None
 
 
 @app.command("export")
@@ -67,8 +55,8 @@ def export(
     filters = ExportFilters(
         document_ids=document or [],
         annotators=annotator or [],
-        labelled_from=_date(since, "--since"),
-        labelled_to=_date(until, "--until"),
+        labelled_from=date_option(since, "--since"),
+        labelled_to=date_option(until, "--until"),
     )
     if fmt == "labelstudio":
         result = export_labelstudio(database, out, filters, pseudonymise=pseudonymise)

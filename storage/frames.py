@@ -7,16 +7,7 @@ import json
 import pandas as pd
 from sqlite_utils import Database
 
-LABEL_COLUMNS = [
-    "statement_id",
-    "annotator",
-    "source_type",
-    "confidence",
-    "suggestion_shown",
-    "document_id",
-    "outlet",
-    "published",
-]
+from annotate.agreement_report import LABEL_COLUMNS
 
 
 def labels_frame(db: Database) -> pd.DataFrame:
@@ -37,7 +28,7 @@ def labels_frame(db: Database) -> pd.DataFrame:
     frame["suggestion_shown"] = frame["suggestion_shown"].astype(bool)
     frame["confidence"] = frame["confidence"].astype("Int64")
     frame["published"] = pd.to_datetime(frame["published"]).dt.date
-    return frame[LABEL_COLUMNS]
+    return frame[list(LABEL_COLUMNS)]
 
 
 def adjudications_frame(db: Database) -> pd.DataFrame:

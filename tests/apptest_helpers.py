@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import lines_document
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 import storage
-from annotate.ingest import ParsedDocument, ParsedStatement
+from annotate.ingest import ParsedDocument
 from annotate.passwords import hash_password
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,22 +31,7 @@ def parsed(
     lines: list[str], name: str = "article.txt", title: str = "Un article"
 ) -> ParsedDocument:
     """A document whose statements are its lines (offsets exact)."""
-    text = "\n".join(lines)
-    statements, start = [], 0
-    for line in lines:
-        statements.append(
-            ParsedStatement(start=start, end=start + len(line), text=line, kind="statement")
-        )
-        start += len(line) + 1
-    return ParsedDocument(
-        source_name=name,
-        title=title,
-        outlet="Le Quotidien",
-        language="fr",
-        text=text,
-        content_hash=f"{abs(hash(text)):x}".rjust(16, "0"),
-        statements=statements,
-    )
+    return lines_document(lines, name=name, title=title, outlet="Le Quotidien")
 
 
 def make_project(path: Path, *, documents: list[list[str]] | None = None, k: int = 2,

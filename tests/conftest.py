@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import storage
-from annotate.ingest import parse_file
+from annotate.ingest import ParsedDocument, ParsedStatement, content_hash, parse_file
 from annotate.models import AnnotationInput, Statement
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,3 +69,17 @@ def import_text(db: storage.Database, text: str, name: str = "doc.txt") -> list[
     outcome = storage.add_document(db, document)
     assert outcome.status == "added", outcome.message
     return storage.statements_of(db, outcome.document_id, only_statements=True)  # type: ignore[arg-type]
+
+
+def lines_document(lines: list[str], *, name: str = "doc.txt", **fields: object) -> ParsedDocument:
+    """A parsed document whose statements are exactly its lines (offsets exact, no parser)."""
+    text = "\n".join(lines)
+    statements, start = [], 0
+    for line in lines:
+        if line:
+            statements.append(
+                ParsedStatement(start=start, end=start + len(line), text=line, kind="statement")
+            )
+        start += len(line) + 1
+    values: dict[str, object] = {"language": "fr", "content_hash": content_hash(text), **fields}
+    return ParsedDocument(source_name=name, text=text, statements=statements, **values)  # type: ignore[arg-type]

@@ -10,10 +10,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import label
+from conftest import label, lines_document
 
 import storage
-from annotate.ingest import ParsedDocument, ParsedStatement
+from annotate.ingest import ParsedDocument
 from storage.backup import backup, inspect_backup, restore
 from storage.bulk import bulk_add_documents
 from storage.schema import latest_version
@@ -22,28 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _docs(n: int, per_document: int = 10) -> list[ParsedDocument]:
-    docs = []
-    for d in range(n):
-        lines = [
-            f"Le fonctionnaire {d} a déclaré la chose numéro {i}." for i in range(per_document)
-        ]
-        text = "\n".join(lines)
-        statements, start = [], 0
-        for line in lines:
-            statements.append(
-                ParsedStatement(start=start, end=start + len(line), text=line, kind="statement")
-            )
-            start += len(line) + 1
-        docs.append(
-            ParsedDocument(
-                source_name=f"d{d}.txt",
-                language="fr",
-                text=text,
-                content_hash=f"{d:064x}",
-                statements=statements,
-            )
+    return [
+        lines_document(
+            [f"Le fonctionnaire {d} a déclaré la chose numéro {i}." for i in range(per_document)],
+            name=f"d{d}.txt",
+            content_hash=f"{d:064x}",
         )
-    return docs
+        for d in range(n)
+    ]
 
 
 def _project(path: Path, n_docs: int = 20) -> tuple[storage.Database, dict[str, int]]:

@@ -12,9 +12,10 @@ import traceback
 from pathlib import Path
 
 import pytest
+from conftest import lines_document
 
 import storage
-from annotate.ingest import ParsedDocument, ParsedStatement
+from annotate.ingest import ParsedDocument
 from annotate.models import AdjudicationInput, AnnotationInput
 from storage.bulk import bulk_add_documents
 
@@ -26,26 +27,15 @@ TYPES = ("named_official", "anonymous_official", "official_denial", "unattribute
 
 
 def _documents(n_statements: int, per_document: int = 20) -> list[ParsedDocument]:
-    docs = []
-    for d in range(n_statements // per_document):
-        lines = [f"Document {d}, claim {i} was reported." for i in range(per_document)]
-        text = "\n".join(lines)
-        statements, start = [], 0
-        for line in lines:
-            statements.append(
-                ParsedStatement(start=start, end=start + len(line), text=line, kind="statement")
-            )
-            start += len(line) + 1
-        docs.append(
-            ParsedDocument(
-                source_name=f"doc{d}.txt",
-                language="en",
-                text=text,
-                content_hash=f"{d:064x}",
-                statements=statements,
-            )
+    return [
+        lines_document(
+            [f"Document {d}, claim {i} was reported." for i in range(per_document)],
+            name=f"doc{d}.txt",
+            language="en",
+            content_hash=f"{d:064x}",
         )
-    return docs
+        for d in range(n_statements // per_document)
+    ]
 
 
 def _annotate_worker(db_path: str, annotator_id: int, seed: int, start, results) -> None:  # type: ignore[no-untyped-def]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import label
+import datetime as dt
+
+from conftest import label, lines_document
 
 import storage
-from annotate.ingest import ParsedDocument, ParsedStatement, content_hash
 from annotate.models import AdjudicationInput
 
 ATTACKS = [
@@ -20,26 +21,14 @@ ATTACKS = [
 
 
 def document(lines: list[str], *, title: str, published: str | None = "2024-03-05"):
-    text = "\n".join(lines)
-    statements, start = [], 0
-    for line in lines:
-        statements.append(
-            ParsedStatement(start=start, end=start + len(line), text=line, kind="statement")
-        )
-        start += len(line) + 1
-    import datetime as dt
-
-    return ParsedDocument(
-        source_name=f"{title}.txt",
+    return lines_document(
+        lines,
+        name=f"{title}.txt",
         title=title,
         outlet="Le Monde",
         url=f"https://example.org/{title}",
         published=dt.date.fromisoformat(published) if published else None,
         published_precision="day" if published else None,
-        language="fr",
-        text=text,
-        content_hash=content_hash(text),
-        statements=statements,
     )
 
 

@@ -6,31 +6,20 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import label
+from conftest import label, lines_document
 
 import storage
-from annotate.ingest import ParsedDocument, ParsedStatement
 from annotate.models import AdjudicationInput
 from storage.schema import latest_version
 
 
 def parsed(text: str, name: str = "doc.txt", *, title: str = "", bad_at: int | None = None):
-    """A parsed document whose statements are its lines; `bad_at` corrupts one offset."""
-    statements, start = [], 0
-    for i, line in enumerate(text.split("\n")):
-        end = start + len(line)
-        if line:
-            stop = end + 5 if i == bad_at else end
-            statements.append(ParsedStatement(start=start, end=stop, text=line, kind="statement"))
-        start = end + 1
-    return ParsedDocument(
-        source_name=name,
-        title=title,
-        language="en",
-        text=text,
-        content_hash=f"{abs(hash(text)):x}".rjust(16, "0"),
-        statements=statements,
-    )
+    """A document whose statements are its lines; `bad_at` pushes one end past the text."""
+    document = lines_document(text.split("\n"), name=name, title=title, language="en")
+    if bad_at is not None:
+        bad = document.statements[bad_at]
+        document.statements[bad_at] = bad.model_copy(update={"end": bad.end + 5})
+    return document
 
 
 @pytest.fixture
