@@ -8,10 +8,10 @@ import json
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from annotate.models import Adjudication, AdjudicationInput, Statement, utcnow
+from annotate.models import Adjudication, AdjudicationInput, Statement
 from storage.connection import write
 from storage.documents import _to_statement
-from storage.errors import ConflictError, NotFoundError
+from storage.revisions import require_statement, save_revision
 
 _FIELDS = ("source_type", "also_cites", "confidence", "note", "taxonomy_version")
 
@@ -47,64 +47,21 @@ def adjudicate(
     """Set the final label. `expected_revision` is the revision the editor saw (0 or None
     for none): if another editor saved in between, ConflictError and nothing is written."""
     value = AdjudicationInput.model_validate(value.model_dump())
-    now = utcnow().isoformat()
     data = value.model_dump(include=set(_FIELDS))
     data["also_cites"] = json.dumps(data["also_cites"], ensure_ascii=False)
     with write(db):
-        if (
-            db.execute("SELECT 1 FROM statements WHERE id = ?", [value.statement_id]).fetchone()
-            is None
-        ):
-            raise NotFoundError(f"statement_id: no statement with id {value.statement_id}")
-        row = db.execute(
-            "SELECT id, revision FROM adjudications WHERE statement_id = ?", [value.statement_id]
-        ).fetchone()
-        seen = expected_revision or 0
-        current = row[1] if row else 0
-        if expected_revision is not None and seen != current:
-            raise ConflictError(
+        require_statement(db, value.statement_id)
+        save_revision(
+            db,
+            table="adjudications",
+            parent_column="adjudication_id",
+            key={"statement_id": value.statement_id},
+            fields={**data, "editor_id": value.editor_id},
+            expected_revision=expected_revision,
+            stale_message=lambda now: (
                 "another editor changed this statement's final label while you were "
-                f"reviewing it (now revision {current}); reload to see it"
-            )
-        if row is None:
-            adjudication_id = (
-                db["adjudications"]
-                .insert(
-                    {
-                        "statement_id": value.statement_id,
-                        "editor_id": value.editor_id,
-                        "revision": 1,
-                        "deleted": 0,
-                        **data,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
-                .last_pk
-            )
-            revision = 1
-        else:
-            adjudication_id, revision = row[0], row[1] + 1
-            db["adjudications"].update(
-                adjudication_id,
-                {
-                    **data,
-                    "editor_id": value.editor_id,
-                    "revision": revision,
-                    "deleted": 0,
-                    "updated_at": now,
-                },
-            )
-        db["adjudication_revisions"].insert(
-            {
-                "adjudication_id": adjudication_id,
-                "statement_id": value.statement_id,
-                "editor_id": value.editor_id,
-                "revision": revision,
-                "deleted": 0,
-                **data,
-                "created_at": now,
-            }
+                f"reviewing it (now revision {now}); reload to see it"
+            ),
         )
     return current_adjudication(db, value.statement_id)  # type: ignore[return-value]
 

@@ -14,10 +14,11 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 
 from annotate.disagreement import statement_disagreement
-from annotate.models import Annotation, AnnotationInput, Statement, utcnow
+from annotate.models import Annotation, AnnotationInput, Statement
 from storage.connection import write
 from storage.documents import _to_statement
-from storage.errors import ConflictError, NotFoundError
+from storage.errors import NotFoundError
+from storage.revisions import require_statement, save_revision
 
 _FIELDS = (
     "source_type",
@@ -102,58 +103,21 @@ def save_annotation(
     since that revision was read (another tab or device).
     """
     value = AnnotationInput.model_validate(value.model_dump())
-    now = utcnow().isoformat()
     with write(db):
-        if (
-            db.execute("SELECT 1 FROM statements WHERE id = ?", [value.statement_id]).fetchone()
-            is None
-        ):
-            raise NotFoundError(f"statement_id: no statement with id {value.statement_id}")
-        current = db.execute(
-            "SELECT id, revision FROM annotations WHERE statement_id = ? AND annotator_id = ?",
-            [value.statement_id, value.annotator_id],
-        ).fetchone()
-        row = _to_row(value)
-        if current is None:
-            if expected_revision not in (None, 0):
-                raise ConflictError("this label was deleted or never saved; reload the statement")
-            annotation_id = (
-                db["annotations"]
-                .insert(
-                    {
-                        "statement_id": value.statement_id,
-                        "annotator_id": value.annotator_id,
-                        "revision": 1,
-                        "deleted": 0,
-                        **row,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
-                .last_pk
-            )
-            revision = 1
-        else:
-            annotation_id, old_revision = current
-            if expected_revision is not None and expected_revision != old_revision:
-                raise ConflictError(
-                    f"this label was changed elsewhere (now revision {old_revision}, "
-                    f"you edited revision {expected_revision}); reload it"
-                )
-            revision = old_revision + 1
-            db["annotations"].update(
-                annotation_id, {**row, "revision": revision, "deleted": 0, "updated_at": now}
-            )
-        db["annotation_revisions"].insert(
-            {
-                "annotation_id": annotation_id,
-                "statement_id": value.statement_id,
-                "annotator_id": value.annotator_id,
-                "revision": revision,
-                "deleted": 0,
-                **row,
-                "created_at": now,
-            }
+        require_statement(db, value.statement_id)
+        save_revision(
+            db,
+            table="annotations",
+            parent_column="annotation_id",
+            key={"statement_id": value.statement_id, "annotator_id": value.annotator_id},
+            fields=_to_row(value),
+            expected_revision=expected_revision,
+            stale_message=lambda now: (
+                f"this label was changed elsewhere (now revision {now}, you edited revision "
+                f"{expected_revision}); reload it"
+                if now
+                else "this label was deleted or never saved; reload the statement"
+            ),
         )
         refresh_statement_stats(db, value.statement_id)
         _advance_frontier(db, value.annotator_id, value.statement_id)
@@ -164,7 +128,6 @@ def delete_annotation(
     db: Database, statement_id: int, annotator_id: int, *, expected_revision: int | None = None
 ) -> Annotation:
     """Soft delete: a new revision marked deleted; the history keeps every earlier one."""
-    now = utcnow().isoformat()
     with write(db):
         rows = list(
             db.query(
@@ -174,22 +137,15 @@ def delete_annotation(
         )
         if not rows or rows[0]["deleted"]:
             raise NotFoundError("there is no label to delete")
-        row = rows[0]
-        if expected_revision is not None and expected_revision != row["revision"]:
-            raise ConflictError("this label was changed elsewhere; reload it")
-        revision = row["revision"] + 1
-        db["annotations"].update(row["id"], {"deleted": 1, "revision": revision, "updated_at": now})
-        fields = {name: row[name] for name in _FIELDS}
-        db["annotation_revisions"].insert(
-            {
-                "annotation_id": row["id"],
-                "statement_id": statement_id,
-                "annotator_id": annotator_id,
-                "revision": revision,
-                "deleted": 1,
-                **fields,
-                "created_at": now,
-            }
+        save_revision(
+            db,
+            table="annotations",
+            parent_column="annotation_id",
+            key={"statement_id": statement_id, "annotator_id": annotator_id},
+            fields={name: rows[0][name] for name in _FIELDS},
+            expected_revision=expected_revision,
+            stale_message=lambda now: "this label was changed elsewhere; reload it",
+            deleted=True,
         )
         refresh_statement_stats(db, statement_id)
     return current_annotation(db, statement_id, annotator_id, include_deleted=True)  # type: ignore[return-value]

@@ -1,0 +1,54 @@
+"""Writing a revisioned record: the current row plus an append-only history row.
+
+Annotations and adjudications share this: one current row per key (so a statement never
+carries two current labels from one person, or two final labels), and every save or
+delete appends a revision that triggers protect from change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlite_utils import Database
+
+from annotate.models import utcnow
+from storage.errors import ConflictError, NotFoundError
+
+
+def require_statement(db: Database, statement_id: int) -> None:
+    if db.execute("SELECT 1 FROM statements WHERE id = ?", [statement_id]).fetchone() is None:
+        raise NotFoundError(f"statement_id: no statement with id {statement_id}")
+
+
+def save_revision(
+    db: Database,
+    *,
+    table: str,
+    parent_column: str,
+    key: dict[str, Any],
+    fields: dict[str, Any],
+    expected_revision: int | None,
+    stale_message: Callable[[int], str],
+    deleted: bool = False,
+) -> tuple[int, int]:
+    """Insert or update the current row for `key` and append its revision; call inside a
+    write transaction. `expected_revision` (0 for "none yet") is the revision the user saw;
+    None skips the check. Returns (row id, new revision)."""
+    where = " AND ".join(f"{column} = :{column}" for column in key)
+    current = db.execute(f"SELECT id, revision FROM {table} WHERE {where}", key).fetchone()
+    seen = current[1] if current else 0
+    if expected_revision is not None and expected_revision != seen:
+        raise ConflictError(stale_message(seen))
+    now = utcnow().isoformat()
+    revision = seen + 1
+    values = {**fields, "revision": revision, "deleted": int(deleted), "updated_at": now}
+    if current is None:
+        row_id = db[table].insert({**key, **values, "created_at": now}).last_pk
+    else:
+        row_id = current[0]
+        db[table].update(row_id, values)
+    history = {parent_column: row_id, **key, **fields}
+    history.update(revision=revision, deleted=int(deleted), created_at=now)
+    db[f"{table[:-1]}_revisions"].insert(history)
+    return row_id, revision
