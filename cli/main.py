@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 import storage
-from annotate.ingest import IngestError, parse_path
+from annotate.ingest import ColumnMapping, IngestError, parse_path
 from annotate.models import ROLES
 from annotate.passwords import hash_password
 from annotate.taxonomy import load_taxonomy, scale_presets
@@ -68,15 +68,23 @@ def import_(
     files: Annotated[list[Path], typer.Argument(help="Articles (.txt .md .html) or .csv/.jsonl.")],
     db: DbOption = None,
     max_mb: Annotated[float, typer.Option(help="Largest file accepted, in MB.")] = 20.0,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="For CSV/JSONL: FIELD=COLUMN, e.g. text=body or document=article_id "
+            f"(fields: {', '.join(ColumnMapping.model_fields)}). Repeatable."
+        ),
+    ] = None,
 ) -> None:
     """Import articles; the same text imported twice is reported, not duplicated."""
+    mapping = column_mapping(column or [])
     database = open_db(db)
     storage.get_project(database)
     added = duplicates = errors = statements = 0
     with typer.progressbar(files, label="importing", file=sys.stderr) as progress:
         for path in progress:
             try:
-                parsed = parse_path(path, max_bytes=int(max_mb * 1_000_000))
+                parsed = parse_path(path, max_bytes=int(max_mb * 1_000_000), mapping=mapping)
             except IngestError as exc:
                 errors += 1
                 typer.echo(f"\nerror: {exc}", err=True)
@@ -97,6 +105,20 @@ def import_(
     )
     if errors:
         raise typer.Exit(1)
+
+
+def column_mapping(pairs: list[str]) -> ColumnMapping:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, name = pair.partition("=")
+        if not sep or field.strip() not in ColumnMapping.model_fields or not name.strip():
+            raise typer.BadParameter(
+                f"{pair!r}: expected FIELD=COLUMN with FIELD one of "
+                f"{', '.join(ColumnMapping.model_fields)}",
+                param_hint="--column",
+            )
+        values[field.strip()] = name.strip()
+    return ColumnMapping(**values)
 
 
 @app.command()

@@ -44,7 +44,11 @@ def test_upload_shows_the_segmentation_then_imports(db_file: Path) -> None:
     at.file_uploader[0].set_value(
         [("accord.txt", ARTICLE_TXT, "text/plain"), ("bad.csv", b"foo,bar\n1,2\n", "text/csv")]
     ).run()
-    assert at.expander[0].label == ("Un accord en vue · 2 statements, 2 other segments · fr")
+    # A table was uploaded, so the column mapping comes first, then one preview per document.
+    assert [e.label for e in at.expander] == [
+        "Columns of CSV / JSONL files",
+        "Un accord en vue · 2 statements, 2 other segments · fr",
+    ]
     preview = at.dataframe[0].value
     assert list(preview["kind"]) == ["heading", "statement", "statement", "caption"]
     assert "1 file(s) cannot be imported:" in texts(at)
@@ -120,3 +124,14 @@ def test_segmentation_is_frozen_once_labelled(db_file: Path) -> None:
     assert "already has annotations" in at.error[0].value
     assert len(storage.statements_of(storage.connect(db_file), 1)) == 3
     assert by_label(at.selectbox, "Kind").value == "statement"
+
+
+def test_a_table_with_other_column_names_is_mapped_before_import(db_file: Path) -> None:
+    ids = make_project(db_file, documents=[])
+    at = documents_page(ids["eve"])
+    table = b'body,article_id\n"Le ministre a d\xc3\xa9clar\xc3\xa9 que tout va bien.",A1\n'
+    at.file_uploader[0].set_value([("rows.csv", table, "text/csv")]).run()
+    assert "column 'text'" in at.dataframe[0].value["message"][0]
+    at.text_input(key="map_text").set_value("body").run()
+    at.text_input(key="map_document").set_value("article_id").run()
+    assert [e.label for e in at.expander][1].endswith("1 statements, 0 other segments · fr")

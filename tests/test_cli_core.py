@@ -115,3 +115,22 @@ def test_suggest_json_gives_type_score_and_exact_cue_spans() -> None:
     kinds = {cue["kind"] for cue in first["cues"]}
     assert {"reporting_verb", "anonymity", "intelligence"} <= kinds
     assert rows[4]["suggested_type"] == "no_comment"  # "CNN a contacté ... commentaires"
+
+
+def test_import_maps_csv_columns_and_names_a_missing_one(db_file: Path, tmp_path: Path) -> None:
+    table = tmp_path / "rows.csv"
+    table.write_text(
+        "article_id,body\nA1,Le ministre a déclaré que tout allait bien.\n"
+        "A1,\"Selon CNN, la livraison a eu lieu.\"\n",
+        encoding="utf-8",
+    )
+    missing = run("import", "--db", db_file, table)
+    assert missing.exit_code == 1 and "rows.csv" in missing.output and "text" in missing.output
+    assert storage.totals(storage.connect(db_file))["documents"] == 0
+    bad = run("import", "--db", db_file, table, "--column", "body")
+    assert bad.exit_code == 2 and "FIELD=COLUMN" in bad.output
+    mapped = run(
+        "import", "--db", db_file, table, "--column", "text=body", "--column", "document=article_id"
+    )
+    assert mapped.exit_code == 0, mapped.output
+    assert "1 document(s) added (2 statements)" in mapped.output

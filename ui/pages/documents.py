@@ -7,6 +7,13 @@ import pandas as pd
 import streamlit as st
 
 import storage
+from annotate.ingest import (
+    SUPPORTED_SUFFIXES,
+    ColumnMapping,
+    IngestError,
+    ParsedDocument,
+    parse_file,
+)
 from annotate.models import StatementKind, User
 from ui import session
 from ui.widgets import (
@@ -19,20 +26,14 @@ from ui.widgets import (
     show_text,
 )
 
-try:  # the importer is optional at page level: without it, the import tab says so
-    from annotate.ingest import SUPPORTED_SUFFIXES, IngestError, ParsedDocument, parse_file
-except ImportError:  # pragma: no cover - depends on the installed modules
-    parse_file = None  # type: ignore[assignment]
-    SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".csv", ".jsonl")
-
 KINDS: tuple[StatementKind, ...] = ("statement", "heading", "byline", "caption", "boilerplate")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _parse(name: str, data: bytes) -> tuple[list[ParsedDocument], str]:
+def _parse(name: str, data: bytes, mapping_json: str) -> tuple[list[ParsedDocument], str]:
     """Parsed documents of one upload, or the reason it cannot be imported."""
     try:
-        return parse_file(name, data), ""
+        return parse_file(name, data, mapping=ColumnMapping.model_validate_json(mapping_json)), ""
     except IngestError as exc:
         return [], str(exc)
 
@@ -70,10 +71,23 @@ def render() -> None:
         _segmentation_tab()
 
 
+def _column_mapping() -> ColumnMapping:
+    """Which column of a CSV/JSONL upload holds each field (defaults: the field's name)."""
+    defaults = ColumnMapping()
+    with st.expander("Columns of CSV / JSONL files"):
+        cells = st.columns(4)
+        names = {
+            field: cells[i % 4].text_input(
+                field, value=getattr(defaults, field), key=f"map_{field}"
+            )
+            for i, field in enumerate(ColumnMapping.model_fields)
+        }
+    return ColumnMapping(
+        **{field: name.strip() or getattr(defaults, field) for field, name in names.items()}
+    )
+
+
 def _import_tab() -> None:
-    if parse_file is None:
-        st.warning("The importer is not installed in this build.")
-        return
     summary = st.session_state.pop("doc_import_summary", None)
     if summary:
         _summary(summary)
@@ -88,10 +102,13 @@ def _import_tab() -> None:
     )
     if not files:
         return
+    mapping = ColumnMapping()
+    if any(f.name.lower().endswith((".csv", ".jsonl")) for f in files):
+        mapping = _column_mapping()
     parsed: list[ParsedDocument] = []
     errors: list[dict[str, str]] = []
     for f in files:
-        documents, problem = _parse(f.name, f.getvalue())
+        documents, problem = _parse(f.name, f.getvalue(), mapping.model_dump_json())
         if problem:
             errors.append({"source": f.name, "status": "error", "message": problem})
         parsed.extend(documents)
