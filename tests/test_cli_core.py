@@ -121,7 +121,7 @@ def test_import_maps_csv_columns_and_names_a_missing_one(db_file: Path, tmp_path
     table = tmp_path / "rows.csv"
     table.write_text(
         "article_id,body\nA1,Le ministre a déclaré que tout allait bien.\n"
-        "A1,\"Selon CNN, la livraison a eu lieu.\"\n",
+        'A1,"Selon CNN, la livraison a eu lieu."\n',
         encoding="utf-8",
     )
     missing = run("import", "--db", db_file, table)
