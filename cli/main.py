@@ -172,6 +172,25 @@ def users_add(
     typer.echo(f"added {user.name} ({user.role})")
 
 
+@users_app.command("set-password")
+@friendly_errors
+def users_set_password(
+    name: str,
+    password: Annotated[
+        str | None,
+        typer.Option(help="New password (prompted if omitted; SOURCEDESK_PASSWORD also works)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Set a user's password (for example after `sourcedesk load`, which restores none)."""
+    database = open_db(db)
+    secret = password or os.environ.get("SOURCEDESK_PASSWORD")
+    if secret is None:
+        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    storage.set_password_hash(database, name, hash_password(secret))
+    typer.echo(f"password set for {name}")
+
+
 @users_app.command("list")
 @friendly_errors
 def users_list(db: DbOption = None) -> None:

@@ -134,3 +134,16 @@ def test_import_maps_csv_columns_and_names_a_missing_one(db_file: Path, tmp_path
     )
     assert mapped.exit_code == 0, mapped.output
     assert "1 document(s) added (2 statements)" in mapped.output
+
+
+def test_set_password_lets_a_restored_user_sign_in(db_file: Path) -> None:
+    database = storage.connect(db_file)
+    storage.add_user(database, "restored", "annotator")  # as after `sourcedesk load`
+    assert not storage.sign_in(database, "restored", "new secret 123").ok
+    result = run("users", "set-password", "restored", "--db", db_file,
+                 env={"SOURCEDESK_PASSWORD": "new secret 123"})  # fmt: skip
+    assert result.exit_code == 0 and "new secret 123" not in result.output
+    assert storage.sign_in(storage.connect(db_file), "restored", "new secret 123").ok
+    missing = run("users", "set-password", "nobody", "--db", db_file,
+                  env={"SOURCEDESK_PASSWORD": "new secret 123"})  # fmt: skip
+    assert missing.exit_code == 1 and missing.output.strip() == "error: no user named 'nobody'"
