@@ -86,6 +86,21 @@ class Suggestion(BaseModel):
     score: float = Field(ge=0.0, le=1.0)
     secondary: list[tuple[str, float]]
 
+    @property
+    def who(self) -> str:
+        """What pre-fills the annotator's "who" field."""
+        return self.source_span.text if self.source_span else ""
+
+    @property
+    def cue_text(self) -> str:
+        """What pre-fills the "cue" field: the first cue outside the source span (a title
+        inside "le ministre" names the source; it is not the attributing phrase)."""
+        span = self.source_span
+        outside = (
+            c for c in self.cues if span is None or c.end <= span.start or c.start >= span.end
+        )
+        return next((c.text for c in outside), "")
+
 
 class PatternError(ValueError):
     """A pattern file that cannot be used; the message names the file and the pattern id."""

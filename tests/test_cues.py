@@ -397,3 +397,15 @@ def test_every_statement_of_the_sample_articles(name: str) -> None:
         kinds = {c.kind for c in s.cues} - {"reporting_verb", "official_title", "source"}
         got.append((st_.text[:48], s.suggested_type, tuple(sorted(kinds))))
     assert got == SEED_PINS[name]
+
+
+def test_prefill_gives_who_and_the_attributing_phrase_outside_it() -> None:
+    s = detect_cues(
+        "le porte-parole du conseil de sécurité nationale des états-unis, sean savett, "
+        "a déclaré dans un communiqué : « tout transfert »",
+        "fr",
+    )
+    assert s.who == "le porte-parole du conseil de sécurité nationale des états-unis, sean savett"
+    assert s.cue_text == "a déclaré"
+    refusal = detect_cues("La maison blanche a refusé de confirmer les transferts.", "fr")
+    assert (refusal.who, refusal.cue_text) == ("La maison blanche", "a refusé de confirmer")

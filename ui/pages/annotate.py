@@ -13,17 +13,13 @@ from typing import Any
 import streamlit as st
 
 import storage
+from annotate.cues import detect_cues
 from annotate.models import AnnotationInput, Statement, User
 from annotate.taxonomy import RatingScale, Taxonomy, scale_preset
 from ui import session
 from ui.keys import BACK_KEY, SAVE_KEY, KeyAllocator
 from ui.markup import plain_html
 from ui.widgets import level_label, progress, show_highlighted, show_text, type_name
-
-try:  # cue detection is optional: without it the page simply shows no suggestion
-    from annotate.cues import detect_cues
-except ImportError:  # pragma: no cover - depends on the installed modules
-    detect_cues = None  # type: ignore[assignment]
 
 TYPE_COLUMNS = 5
 
@@ -47,8 +43,6 @@ def _document_header(path: str, document_id: int) -> dict[str, str]:
 @st.cache_data(max_entries=1024, show_spinner=False)
 def _suggestion(text: str, language: str) -> dict[str, Any] | None:
     """The cue detector's suggestion as plain data, or None when it cannot run."""
-    if detect_cues is None:
-        return None
     try:
         s = detect_cues(text, language)
     except Exception:  # a missing or broken pattern file must not block annotation
@@ -58,16 +52,11 @@ def _suggestion(text: str, language: str) -> dict[str, Any] | None:
         spans.append((s.source_span.start, s.source_span.end, "source"))
     return {
         "type": s.suggested_type,
-        "who": s.source_span.text if s.source_span else "",
-        "cue": next((c.text for c in s.cues if not _inside(c, s.source_span)), ""),
+        "who": s.who,
+        "cue": s.cue_text,
         "spans": spans,
         "secondary": [key for key, _ in s.secondary],
     }
-
-
-def _inside(cue: Any, span: Any) -> bool:
-    """Whether a cue lies within the source span (a title inside "le ministre" is no cue)."""
-    return span is not None and cue.start < span.end and span.start < cue.end
 
 
 def _choose(state_key: str, value: object) -> None:
