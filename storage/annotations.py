@@ -120,7 +120,7 @@ def save_annotation(
             ),
         )
         refresh_statement_stats(db, value.statement_id)
-        _advance_frontier(db, value.annotator_id, value.statement_id)
+        advance_frontier(db, value.annotator_id, [value.statement_id])
     return current_annotation(db, value.statement_id, value.annotator_id)  # type: ignore[return-value]
 
 
@@ -225,16 +225,21 @@ def next_statements(db: Database, annotator_id: int, limit: int = 1) -> list[Sta
     return found
 
 
-def _advance_frontier(db: Database, annotator_id: int, statement_id: int) -> None:
-    db.execute(
-        """INSERT INTO queue_positions (user_id, document_id, position)
-           SELECT :me, document_id, position FROM statements WHERE id = :s
-           ON CONFLICT (user_id) DO UPDATE
-             SET document_id = excluded.document_id, position = excluded.position
-             WHERE (excluded.document_id, excluded.position)
-                   > (queue_positions.document_id, queue_positions.position)""",
-        {"me": annotator_id, "s": statement_id},
-    )
+def advance_frontier(db: Database, annotator_id: int, statement_ids: list[int]) -> None:
+    """Move the annotator's frontier to the furthest of these statements, never backwards."""
+    for i in range(0, len(statement_ids), 900):
+        chunk = statement_ids[i : i + 900]
+        marks = ",".join("?" * len(chunk))
+        db.execute(
+            f"""INSERT INTO queue_positions (user_id, document_id, position)
+                SELECT ?, document_id, position FROM statements WHERE id IN ({marks})
+                ORDER BY document_id DESC, position DESC LIMIT 1
+                ON CONFLICT (user_id) DO UPDATE
+                  SET document_id = excluded.document_id, position = excluded.position
+                  WHERE (excluded.document_id, excluded.position)
+                        > (queue_positions.document_id, queue_positions.position)""",
+            [annotator_id, *chunk],
+        )
 
 
 def my_recent(

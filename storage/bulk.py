@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from annotate.disagreement import statement_disagreement
 from annotate.models import AnnotationInput, utcnow
+from storage.annotations import advance_frontier
 from storage.connection import write
 from storage.errors import StorageError
 
@@ -168,6 +169,11 @@ def bulk_add_annotations(db: Database, labels: Sequence[AnnotationInput]) -> int
             raise StorageError(f"bulk labels: {exc}") from None
         db.conn.executemany(_REVISION_SQL, revisions)
         _refresh_stats(db, touched)
+        by_annotator: dict[int, list[int]] = defaultdict(list)
+        for value in labels:
+            by_annotator[value.annotator_id].append(value.statement_id)
+        for annotator, statement_ids in by_annotator.items():
+            advance_frontier(db, annotator, statement_ids)
     return len(current)
 
 

@@ -266,3 +266,13 @@ def test_queue_continues_from_my_frontier_then_wraps_around(project_db, users, d
     # Going back to label s1 does not move the frontier backwards.
     storage.save_annotation(project_db, label(s1.id, users["alice"]))
     assert storage.next_statements(project_db, users["alice"])[0].id == s4.id
+
+
+def test_bulk_labels_move_the_frontier_too(project_db, users, doc_id) -> None:
+    from storage.bulk import bulk_add_annotations
+
+    s1, s2, s3 = storage.statements_of(project_db, doc_id)
+    later = storage.add_document(project_db, parsed("Fourth.", "later.txt")).document_id
+    (s4,) = storage.statements_of(project_db, later)  # type: ignore[arg-type]
+    bulk_add_annotations(project_db, [label(s2.id, users["alice"]), label(s1.id, users["alice"])])
+    assert [s.id for s in storage.next_statements(project_db, users["alice"], 5)] == [s3.id, s4.id]
