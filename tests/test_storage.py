@@ -274,5 +274,6 @@ def test_bulk_labels_move_the_frontier_too(project_db, users, doc_id) -> None:
     s1, s2, s3 = storage.statements_of(project_db, doc_id)
     later = storage.add_document(project_db, parsed("Fourth.", "later.txt")).document_id
     (s4,) = storage.statements_of(project_db, later)  # type: ignore[arg-type]
-    bulk_add_annotations(project_db, [label(s2.id, users["alice"]), label(s1.id, users["alice"])])
-    assert [s.id for s in storage.next_statements(project_db, users["alice"], 5)] == [s3.id, s4.id]
+    bulk_add_annotations(project_db, [label(s2.id, users["alice"]), label(s3.id, users["alice"])])
+    # The scan resumes after s3 (the furthest bulk label), then wraps around to s1.
+    assert [s.id for s in storage.next_statements(project_db, users["alice"], 5)] == [s4.id, s1.id]
