@@ -196,9 +196,14 @@ def next_statements(db: Database, annotator_id: int, limit: int = 1) -> list[Sta
     raised k) come after, wrapping around. If an editor assigned documents to this
     annotator, only those documents are queued.
     """
-    frontier = db.execute(
-        "SELECT document_id, position FROM queue_positions WHERE user_id = ?", [annotator_id]
-    ).fetchone() or (0, 0)
+    generation = db.execute("SELECT generation FROM queue_state WHERE id = 1").fetchone()[0]
+    row = db.execute(
+        "SELECT document_id, position, exhausted_generation FROM queue_positions WHERE user_id = ?",
+        [annotator_id],
+    ).fetchone()
+    if row is not None and row[2] == generation:
+        return []  # found empty, and no queue has grown since
+    frontier = (row[0], row[1]) if row else (0, 0)
     found: list[Statement] = []
     for direction in (">=", "<"):
         rows = db.query(
@@ -222,6 +227,18 @@ def next_statements(db: Database, annotator_id: int, limit: int = 1) -> list[Sta
         found += [_to_statement(r) for r in rows]
         if len(found) >= limit or frontier == (0, 0):
             break
+    if not found:
+        with write(db):
+            # `generation` was read before the scan: a change made meanwhile moved it on,
+            # so the mark is stale at once and the next call scans again.
+            db.execute(
+                """INSERT INTO queue_positions (user_id, document_id, position,
+                                                exhausted_generation)
+                   VALUES (?, 0, 0, ?)
+                   ON CONFLICT (user_id) DO UPDATE
+                     SET exhausted_generation = excluded.exhausted_generation""",
+                [annotator_id, generation],
+            )
     return found
 
 

@@ -171,14 +171,35 @@ def _initial(db: Database) -> None:
 def _queue_positions(db: Database) -> None:
     # Each annotator's frontier in document order: the queue scan starts there. Without a
     # row the scan starts at the beginning, so existing projects need no backfill.
+    #
+    # `queue_state.generation` grows whenever anyone's queue can grow: a statement opens
+    # (an import, a raised k, a label withdrawn), a label is deleted, an assignment changes.
+    # An annotator whose queue was found empty at generation g is not rescanned until it
+    # moves, so "nothing left to label" costs one lookup instead of a scan of every open
+    # statement. Triggers keep it, so no write path can forget it.
+    bump = "UPDATE queue_state SET generation = generation + 1 WHERE id = 1;"
     _run_script(
         db,
-        """
+        f"""
         CREATE TABLE queue_positions (
             user_id INTEGER PRIMARY KEY REFERENCES users(id),
             document_id INTEGER NOT NULL,
-            position INTEGER NOT NULL
+            position INTEGER NOT NULL,
+            exhausted_generation INTEGER
         );
+        CREATE TABLE queue_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            generation INTEGER NOT NULL
+        );
+        INSERT INTO queue_state (id, generation) VALUES (1, 0);
+        CREATE TRIGGER statements_opened AFTER UPDATE OF is_open ON statements
+        WHEN NEW.is_open = 1 AND OLD.is_open = 0 BEGIN {bump} END;
+        CREATE TRIGGER statements_added_open AFTER INSERT ON statements
+        WHEN NEW.is_open = 1 BEGIN {bump} END;
+        CREATE TRIGGER annotations_withdrawn AFTER UPDATE OF deleted ON annotations
+        WHEN NEW.deleted = 1 AND OLD.deleted = 0 BEGIN {bump} END;
+        CREATE TRIGGER assignments_added AFTER INSERT ON assignments BEGIN {bump} END;
+        CREATE TRIGGER assignments_removed AFTER DELETE ON assignments BEGIN {bump} END;
         """,
     )
 

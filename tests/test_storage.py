@@ -277,3 +277,47 @@ def test_bulk_labels_move_the_frontier_too(project_db, users, doc_id) -> None:
     bulk_add_annotations(project_db, [label(s2.id, users["alice"]), label(s3.id, users["alice"])])
     # The scan resumes after s3 (the furthest bulk label), then wraps around to s1.
     assert [s.id for s in storage.next_statements(project_db, users["alice"], 5)] == [s4.id, s1.id]
+
+
+def test_an_empty_queue_is_remembered_until_any_queue_can_grow(project_db, users, doc_id):
+    s1, s2, s3 = storage.statements_of(project_db, doc_id)
+    alice, bob, carol = users["alice"], users["bob"], users["carol"]
+    for who in (bob, carol):  # s1 reaches k = 2 without alice
+        storage.save_annotation(project_db, label(s1.id, who))
+    for statement in (s2, s3):
+        storage.save_annotation(project_db, label(statement.id, alice))
+
+    def queue() -> list[int]:
+        return [s.id for s in storage.next_statements(project_db, alice, 5)]
+
+    def marked() -> bool:
+        row = project_db.execute(
+            "SELECT exhausted_generation = (SELECT generation FROM queue_state) "
+            "FROM queue_positions WHERE user_id = ?",
+            [alice],
+        ).fetchone()
+        return bool(row and row[0])
+
+    assert queue() == [] and marked()
+    # Bob withdraws his label: s1 opens again, so alice has work.
+    storage.delete_annotation(project_db, s1.id, bob)
+    assert not marked() and queue() == [s1.id]
+    storage.save_annotation(project_db, label(s1.id, alice))
+    assert queue() == [] and marked()
+    # Alice withdraws her own label on a statement that stays open.
+    storage.delete_annotation(project_db, s2.id, alice)
+    assert queue() == [s2.id]
+    storage.save_annotation(project_db, label(s2.id, alice))
+    assert queue() == []
+    # A newly imported document, a raised k, a changed assignment: each reopens the scan.
+    new = storage.add_document(project_db, parsed("Fresh claim.", "fresh.txt")).document_id
+    (fresh,) = storage.statements_of(project_db, new)  # type: ignore[arg-type]
+    assert queue() == [fresh.id]
+    storage.save_annotation(project_db, label(fresh.id, alice))
+    storage.assign_document(project_db, new, [alice], by=users["eve"])
+    assert queue() == []
+    storage.save_annotation(project_db, label(s1.id, carol, "expert"))  # an edit, not a withdrawal
+    assert queue() == [] and marked()
+    storage.assign_document(project_db, new, [], by=users["eve"])
+    storage.update_settings(project_db, annotators_per_statement=4)
+    assert not marked() and queue() == []  # alice has labelled everything that is open
