@@ -152,23 +152,32 @@ def status(
         typer.echo(per_annotator.fillna("").to_string(index=False))
 
 
+PasswordOption = Annotated[
+    str | None,
+    typer.Option(help="Password (prompted if omitted; SOURCEDESK_PASSWORD also works)."),
+]
+
+
+def hashed_password(given: str | None) -> str:
+    """The argon2 hash of the password given, else of $SOURCEDESK_PASSWORD, else prompted
+    twice with hidden input."""
+    secret = given or os.environ.get("SOURCEDESK_PASSWORD")
+    if secret is None:
+        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return hash_password(secret)
+
+
 @users_app.command("add")
 @friendly_errors
 def users_add(
     name: str,
     role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}.")] = "annotator",
-    password: Annotated[
-        str | None,
-        typer.Option(help="Password (prompted if omitted; SOURCEDESK_PASSWORD also works)."),
-    ] = None,
+    password: PasswordOption = None,
     db: DbOption = None,
 ) -> None:
     """Add a local account."""
     database = open_db(db)
-    secret = password or os.environ.get("SOURCEDESK_PASSWORD")
-    if secret is None:
-        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    user = storage.add_user(database, name, role, hash_password(secret))  # type: ignore[arg-type]
+    user = storage.add_user(database, name, role, hashed_password(password))  # type: ignore[arg-type]
     typer.echo(f"added {user.name} ({user.role})")
 
 
@@ -176,18 +185,12 @@ def users_add(
 @friendly_errors
 def users_set_password(
     name: str,
-    password: Annotated[
-        str | None,
-        typer.Option(help="New password (prompted if omitted; SOURCEDESK_PASSWORD also works)."),
-    ] = None,
+    password: PasswordOption = None,
     db: DbOption = None,
 ) -> None:
     """Set a user's password (for example after `sourcedesk load`, which restores none)."""
     database = open_db(db)
-    secret = password or os.environ.get("SOURCEDESK_PASSWORD")
-    if secret is None:
-        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    storage.set_password_hash(database, name, hash_password(secret))
+    storage.set_password_hash(database, name, hashed_password(password))
     typer.echo(f"password set for {name}")
 
 
