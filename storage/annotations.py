@@ -18,6 +18,7 @@ from annotate.models import Annotation, AnnotationInput, Statement
 from storage.connection import write
 from storage.documents import _to_statement
 from storage.errors import NotFoundError
+from storage.project import bump_queue_generation
 from storage.revisions import require_statement, save_revision
 
 _FIELDS = (
@@ -78,6 +79,8 @@ def refresh_statement_stats(db: Database, statement_id: int) -> None:
         [statement_id],
     ).fetchall()
     labelled = [r for r in rows if r[0] is not None]
+    is_open = "SELECT is_open FROM statements WHERE id = ?"
+    (was_open,) = db.execute(is_open, [statement_id]).fetchone()
     db.execute(
         """UPDATE statements SET label_count = :n, disagreement = :d, flag_count = :f,
              is_open = (kind = 'statement'
@@ -92,6 +95,10 @@ def refresh_statement_stats(db: Database, statement_id: int) -> None:
             "s": statement_id,
         },
     )
+    if not was_open:
+        (now_open,) = db.execute(is_open, [statement_id]).fetchone()
+        if now_open:
+            bump_queue_generation(db)
 
 
 def save_annotation(

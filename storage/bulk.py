@@ -21,6 +21,7 @@ from annotate.models import AnnotationInput, utcnow
 from storage.annotations import advance_frontier
 from storage.connection import write
 from storage.errors import StorageError
+from storage.project import bump_queue_generation
 
 if TYPE_CHECKING:
     from annotate.ingest import ParsedDocument
@@ -127,6 +128,7 @@ def bulk_add_documents(db: Database, documents: Sequence[ParsedDocument]) -> tup
                WHERE document_id >= ?""",
             [first_document],
         )
+        bump_queue_generation(db)
     return len(document_rows), len(statement_rows)
 
 

@@ -178,6 +178,11 @@ def update_settings(
     return updated
 
 
+def bump_queue_generation(db: Database) -> None:
+    """Some statement may have opened: annotators' "queue empty" marks are stale."""
+    db.execute("UPDATE queue_state SET generation = generation + 1 WHERE id = 1")
+
+
 def refresh_open_statements(db: Database, document_id: int | None = None) -> None:
     """Recompute which statements still need labels (after k changes or an import)."""
     where, params = ("WHERE document_id = ?", [document_id]) if document_id else ("", [])
@@ -190,3 +195,4 @@ def refresh_open_statements(db: Database, document_id: int | None = None) -> Non
             ) {where}""",
         params,
     )
+    bump_queue_generation(db)

@@ -176,7 +176,10 @@ def _queue_positions(db: Database) -> None:
     # (an import, a raised k, a label withdrawn), a label is deleted, an assignment changes.
     # An annotator whose queue was found empty at generation g is not rescanned until it
     # moves, so "nothing left to label" costs one lookup instead of a scan of every open
-    # statement. Triggers keep it, so no write path can forget it.
+    # statement. Withdrawn labels and assignments bump it by trigger (rare, row by row);
+    # statements that open are counted by the functions that recompute `is_open`
+    # (`storage.project.bump_queue_generation`), once per operation, so a bulk import does
+    # not pay a trigger per statement.
     bump = "UPDATE queue_state SET generation = generation + 1 WHERE id = 1;"
     _run_script(
         db,
@@ -192,10 +195,6 @@ def _queue_positions(db: Database) -> None:
             generation INTEGER NOT NULL
         );
         INSERT INTO queue_state (id, generation) VALUES (1, 0);
-        CREATE TRIGGER statements_opened AFTER UPDATE OF is_open ON statements
-        WHEN NEW.is_open = 1 AND OLD.is_open = 0 BEGIN {bump} END;
-        CREATE TRIGGER statements_added_open AFTER INSERT ON statements
-        WHEN NEW.is_open = 1 BEGIN {bump} END;
         CREATE TRIGGER annotations_withdrawn AFTER UPDATE OF deleted ON annotations
         WHEN NEW.deleted = 1 AND OLD.deleted = 0 BEGIN {bump} END;
         CREATE TRIGGER assignments_added AFTER INSERT ON assignments BEGIN {bump} END;
