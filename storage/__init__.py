@@ -10,7 +10,6 @@ from storage.adjudications import (
     adjudicate,
     adjudication_history,
     current_adjudication,
-    review_count,
     review_queue,
 )
 from storage.annotations import (
@@ -142,7 +141,6 @@ __all__ = [
     "my_recent",
     "next_statements",
     "project_progress",
-    "review_count",
     "review_queue",
     "save_annotation",
     "schema_version",

@@ -138,7 +138,3 @@ def review_queue(
         )
         for r in rows
     ]
-
-
-def review_count(db: Database) -> int:
-    return db.execute("SELECT count(*) FROM statements WHERE label_count >= 2").fetchone()[0]

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from annotate.models import Document, Statement, utcnow
 from storage.connection import write
-from storage.errors import DuplicateError, NotFoundError, StorageError
+from storage.errors import NotFoundError, StorageError
 from storage.project import refresh_open_statements
 
 if TYPE_CHECKING:
@@ -316,12 +316,6 @@ def delete_document(db: Database, document_id: int) -> None:
         get_document(db, document_id)
         db.execute("UPDATE documents SET deleted = 1 WHERE id = ?", [document_id])
         refresh_open_statements(db, document_id)
-
-
-def raise_if_duplicate(db: Database, content_hash: str, source_name: str) -> None:
-    existing = find_duplicate(db, content_hash)
-    if existing is not None:
-        raise DuplicateError(f"{source_name}: same text as document {existing}")
 
 
 def document_titles(db: Database) -> list[tuple[int, str]]:
