@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import krippendorff
 import numpy as np
 import pytest
+from test_agreement import KRIPPENDORFF_2011
 
 from annotate.agreement import ReliabilityData, cohen_kappa, krippendorff_alpha
 from annotate.agreement.breakdowns import (
@@ -18,14 +17,6 @@ from annotate.agreement.breakdowns import (
     ranked_disagreements,
     top_confusions,
 )
-
-NAN = math.nan
-KRIPPENDORFF_2011 = [
-    [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
-    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
-    [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
-    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN],
-]
 
 
 @pytest.fixture
