@@ -148,18 +148,9 @@ def iter_long_chunks(
               JOIN documents d ON d.id = s.document_id
               WHERE {t}.id > :after AND {where} ORDER BY {t}.id LIMIT :limit"""
     names = user_names(db)
-    after = 0
-    while True:
-        cursor = db.execute(sql, {**params, "after": after, "limit": chunk_size})
-        rows = cursor.fetchall()
-        if not rows:
-            return
-        columns = dict(zip(_columns(cursor), map(list, zip(*rows, strict=True)), strict=True))
+    for columns in _keyset_pages(db, sql, params, chunk_size):
         columns["annotator"] = [names[i] for i in columns.pop("annotator_id")]
-        after = rows[-1][0]
         yield columns
-        if len(rows) < chunk_size:
-            return
 
 
 def iter_wide_chunks(
@@ -192,15 +183,10 @@ def iter_wide_chunks(
         SELECT statement_id, source_type, also_cites, confidence, editor_id FROM adjudications
         WHERE statement_id BETWEEN :lo AND :hi AND deleted = 0"""
     names = user_names(db)
-    after = 0
-    while True:
-        cursor = db.execute(statements_sql, {**params, "after": after, "limit": chunk_size})
-        rows = cursor.fetchall()
-        if not rows:
-            return
-        statements = dict(zip(_columns(cursor), map(list, zip(*rows, strict=True)), strict=True))
-        lo, hi = rows[0][0], rows[-1][0]
-        wanted = set(statements["statement_id"])
+    for statements in _keyset_pages(db, statements_sql, params, chunk_size):
+        ids = statements["statement_id"]
+        lo, hi = ids[0], ids[-1]
+        wanted = set(ids)
         labels = [
             (r[0], names[r[1]], *r[2:])
             for r in db.execute(labels_sql, {**params, "lo": lo, "hi": hi})
@@ -211,8 +197,22 @@ def iter_wide_chunks(
             for r in db.execute(adjudications_sql, {"lo": lo, "hi": hi})
             if r[0] in wanted
         ]
-        after = hi
         yield WideChunk(statements=statements, annotations=labels, adjudications=adjudications)
+
+
+def _keyset_pages(
+    db: Database, sql: str, params: dict[str, Any], chunk_size: int
+) -> Iterator[dict[str, list[Any]]]:
+    """Run `sql` page by page (it takes :after and :limit and orders by its first column)
+    and yield each page as column lists; never holds more than one page."""
+    after = 0
+    while True:
+        cursor = db.execute(sql, {**params, "after": after, "limit": chunk_size})
+        rows = cursor.fetchall()
+        if not rows:
+            return
+        yield dict(zip(_columns(cursor), map(list, zip(*rows, strict=True)), strict=True))
+        after = rows[-1][0]
         if len(rows) < chunk_size:
             return
 

@@ -31,6 +31,14 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database path that the app under AppTest finds through $SOURCEDESK_DB."""
+    path = tmp_path / "app.db"
+    monkeypatch.setenv(storage.DB_ENV_VAR, str(path))
+    return path
+
+
+@pytest.fixture
 def db(db_path: Path) -> Iterator[storage.Database]:
     database = storage.connect(db_path)
     yield database

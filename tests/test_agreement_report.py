@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from annotate.agreement_report import (
+    LABEL_COLUMNS,
     ReportFilters,
     build_report,
     reading_band,
@@ -17,16 +18,7 @@ from annotate.agreement_report import (
 )
 
 D1, D2 = dt.date(2024, 1, 10), dt.date(2024, 3, 2)
-COLUMNS = [
-    "statement_id",
-    "annotator",
-    "source_type",
-    "confidence",
-    "suggestion_shown",
-    "document_id",
-    "outlet",
-    "published",
-]
+COLUMNS = list(LABEL_COLUMNS)
 NO, AO, OD, UN, MR = (
     "named_official",
     "anonymous_official",

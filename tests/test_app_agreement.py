@@ -17,13 +17,6 @@ from storage.reports import agreement_report
 
 
 @pytest.fixture
-def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.db"
-    monkeypatch.setenv(storage.DB_ENV_VAR, str(path))
-    return path
-
-
-@pytest.fixture
 def sample(db_file: Path) -> dict[str, int]:
     """The sample project (three demo annotators, k=3) plus an editor and an annotator."""
     db = storage.connect(db_file)

@@ -6,19 +6,11 @@ import html
 import re
 from pathlib import Path
 
-import pytest
 from apptest_helpers import ARTICLE, app_for, button, make_project, texts
 from streamlit.testing.v1 import AppTest
 
 import storage
 from annotate.models import AnnotationInput
-
-
-@pytest.fixture
-def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.db"
-    monkeypatch.setenv(storage.DB_ENV_VAR, str(path))
-    return path
 
 
 def statement_html(at: AppTest) -> str:

@@ -12,13 +12,6 @@ import storage
 from annotate.passwords import verify_password
 
 
-@pytest.fixture
-def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.db"
-    monkeypatch.setenv(storage.DB_ENV_VAR, str(path))
-    return path
-
-
 def nav_titles(at: AppTest) -> list[str]:
     """Titles of the pages st.navigation registered in the last run."""
     return [info.get("page_name") for info in at._registered_pages.values()]

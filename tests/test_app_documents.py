@@ -27,13 +27,6 @@ ARTICLE_TXT = (
 ).encode()
 
 
-@pytest.fixture
-def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.db"
-    monkeypatch.setenv(storage.DB_ENV_VAR, str(path))
-    return path
-
-
 def documents_page(user_id: int) -> AppTest:
     return open_page(app_for(user_id).run(), "documents")
 

@@ -12,13 +12,6 @@ from annotate.models import AdjudicationInput, AnnotationInput
 
 
 @pytest.fixture
-def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.db"
-    monkeypatch.setenv(storage.DB_ENV_VAR, str(path))
-    return path
-
-
-@pytest.fixture
 def ids(db_file: Path) -> dict[str, int]:
     ids = make_project(db_file)
     db = storage.connect(db_file)

@@ -14,13 +14,6 @@ from annotate.passwords import verify_password
 
 
 @pytest.fixture
-def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "app.db"
-    monkeypatch.setenv(storage.DB_ENV_VAR, str(path))
-    return path
-
-
-@pytest.fixture
 def ids(db_file: Path) -> dict[str, int]:
     return make_project(db_file)
 
