@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import storage  # noqa: E402
-from annotate.ingest import ParsedDocument, ParsedStatement, content_hash  # noqa: E402
-from annotate.models import AnnotationInput  # noqa: E402
-from annotate.segment import segment_text  # noqa: E402
+from annotate.core.models import AnnotationInput  # noqa: E402
+from annotate.documents.ingest import ParsedDocument, ParsedStatement, content_hash  # noqa: E402
+from annotate.statements.segment import segment_text  # noqa: E402
 from storage.bulk import bulk_add_annotations, bulk_add_documents  # noqa: E402
 
 SEED_DIR = ROOT / "sample_data"

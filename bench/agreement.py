@@ -38,7 +38,7 @@ from annotate.agreement import (
     fleiss_kappa,
     krippendorff_alpha,
 )
-from annotate.agreement_report import build_report
+from annotate.agreement.report import build_report
 
 CODERS = 5
 MISSING = 0.20

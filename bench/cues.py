@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from annotate.cues import CueDetector  # noqa: E402
+from annotate.suggest.cues import CueDetector  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "cues_dev.jsonl"
 MIN_STATEMENTS = 20_000

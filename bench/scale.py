@@ -26,8 +26,8 @@ from pathlib import Path
 from _build import ROOT, build_project, generated_documents, seed_texts
 
 import storage
-from annotate.models import AnnotationInput
-from annotate.segment import segment_text
+from annotate.core.models import AnnotationInput
+from annotate.statements.segment import segment_text
 
 ROWS: list[tuple[str, str, str, str, str]] = []
 
@@ -186,7 +186,7 @@ def main() -> None:
     adjudications = storage.adjudications_frame(db)
     frame_seconds = time.perf_counter() - started
     try:
-        from annotate.agreement_report import build_report
+        from annotate.agreement.report import build_report
 
         started = time.perf_counter()
         build_report(labels, adjudications)

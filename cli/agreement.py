@@ -1,7 +1,7 @@
 """`sourcedesk agreement`: the Agreement page's figures on the command line.
 
 The page and this command share `storage.reports.agreement_report` and
-`annotate.agreement_table`, so both show the same numbers for the same filters.
+`annotate.agreement.table`, so both show the same numbers for the same filters.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from annotate.agreement_report import (
+from annotate.agreement.report import (
     ReportFilters,
 )
-from annotate.agreement_table import NO_LABELS, figure_table, one_annotator
+from annotate.agreement.table import NO_LABELS, figure_table, one_annotator
 from cli.common import DbOption, JsonOption, app, date_option, friendly_errors, open_db
 from storage.reports import agreement_report
 

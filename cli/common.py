@@ -12,9 +12,9 @@ import typer
 from pydantic import ValidationError
 
 import storage
-from annotate.ingest import IngestError
-from annotate.passwords import PasswordError
-from annotate.taxonomy import TaxonomyError
+from annotate.accounts.passwords import PasswordError
+from annotate.core.taxonomy import TaxonomyError
+from annotate.documents.ingest import IngestError
 
 app = typer.Typer(
     name="sourcedesk",

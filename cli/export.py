@@ -9,12 +9,12 @@ from typing import Annotated
 import typer
 
 import storage
-from annotate.doccano import parse_doccano
+from annotate.core.taxonomy import scale_preset
 from annotate.exports import FORMATS, SHAPES, ExportFilters, ExportOptions
-from annotate.exports.interchange import LabelImportError
-from annotate.labelstudio import parse_labelstudio
-from annotate.project_dump import DumpError
-from annotate.taxonomy import scale_preset
+from annotate.interchange.doccano import parse_doccano
+from annotate.interchange.dump import DumpError
+from annotate.interchange.labels import LabelImportError
+from annotate.interchange.labelstudio import parse_labelstudio
 from cli.common import DbOption, JsonOption, app, date_option, friendly_errors, open_db
 from storage.exports import dump_project, export_dataset, export_labelstudio
 from storage.restore import import_labels, load_dump

@@ -16,10 +16,10 @@ from typing import Annotated
 import typer
 
 import storage
-from annotate.ingest import ColumnMapping, IngestError, parse_path
-from annotate.models import ROLES
-from annotate.passwords import hash_password
-from annotate.taxonomy import load_taxonomy, scale_presets
+from annotate.accounts.passwords import hash_password
+from annotate.core.models import ROLES
+from annotate.core.taxonomy import load_taxonomy, scale_presets
+from annotate.documents.ingest import ColumnMapping, IngestError, parse_path
 from cli.common import DbOption, JsonOption, app, db_path, friendly_errors, open_db
 from cli.sample import load_sample
 

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 import storage
-from annotate.ingest import parse_path
-from annotate.models import AnnotationInput
+from annotate.core.models import AnnotationInput
+from annotate.documents.ingest import parse_path
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DEMO_FILE = SAMPLE_DIR / "DEMO_annotations.jsonl"

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from annotate.cues import detect_cues
-from annotate.ingest import parse_path
+from annotate.documents.ingest import parse_path
+from annotate.suggest.cues import detect_cues
 from cli.common import JsonOption, app, friendly_errors
 
 

@@ -8,9 +8,9 @@ import json
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from annotate.models import Adjudication, AdjudicationInput, Statement
+from annotate.core.models import Adjudication, AdjudicationInput, Statement
 from storage.connection import write
-from storage.documents import _to_statement
+from storage.documents import to_statement
 from storage.revisions import require_statement, save_revision
 
 _FIELDS = ("source_type", "also_cites", "confidence", "note", "taxonomy_version")
@@ -130,7 +130,7 @@ def review_queue(
     )
     return [
         ReviewItem(
-            statement=_to_statement(r),
+            statement=to_statement(r),
             label_count=r["label_count"],
             disagreement=r["disagreement"],
             flag_count=r["flag_count"],

@@ -13,10 +13,10 @@ import json
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from annotate.disagreement import statement_disagreement
-from annotate.models import Annotation, AnnotationInput, Statement
+from annotate.agreement.disagreement import statement_disagreement
+from annotate.core.models import Annotation, AnnotationInput, Statement
 from storage.connection import write
-from storage.documents import _to_statement
+from storage.documents import to_statement
 from storage.errors import NotFoundError
 from storage.project import bump_queue_generation
 from storage.revisions import require_statement, save_revision
@@ -231,7 +231,7 @@ def next_statements(db: Database, annotator_id: int, limit: int = 1) -> list[Sta
                 "limit": limit - len(found),
             },
         )
-        found += [_to_statement(r) for r in rows]
+        found += [to_statement(r) for r in rows]
         if len(found) >= limit or frontier == (0, 0):
             break
     if not found:
@@ -282,7 +282,7 @@ def my_recent(
     )
     out = []
     for r in rows:
-        statement = _to_statement({**r, "id": r["s_id"]})
+        statement = to_statement({**r, "id": r["s_id"]})
         out.append((statement, _to_annotation(r)))
     return out
 

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from storage.connection import BUSY_TIMEOUT_MS, _is_sqlite_file
+from storage.connection import BUSY_TIMEOUT_MS, is_sqlite_file
 from storage.errors import StorageError
 from storage.schema import latest_version, migrations
 
@@ -107,7 +107,7 @@ def _check_file(path: Path, what: str) -> int:
         raise StorageError(f"{path}: no such file")
     if path.is_dir():
         raise StorageError(f"{path}: is a directory, not a {what}")
-    if path.stat().st_size == 0 or not _is_sqlite_file(path):
+    if path.stat().st_size == 0 or not is_sqlite_file(path):
         raise StorageError(f"{path}: is not a SourceDesk (SQLite) {what}")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -170,7 +170,7 @@ def backup(
     source_path, target = Path(db_path), Path(target_path)
     if not source_path.exists():
         raise StorageError(f"{source_path}: no such file")
-    if not source_path.is_file() or not _is_sqlite_file(source_path):
+    if not source_path.is_file() or not is_sqlite_file(source_path):
         raise StorageError(f"{source_path}: is not a SourceDesk (SQLite) database")
     if target.exists() and not overwrite:
         raise StorageError(f"{target}: already exists; choose another name or remove it")
@@ -211,7 +211,7 @@ def _holds_data(path: Path) -> bool:
     """True unless `path` is missing, empty, or a database with no project, user or document."""
     if not path.exists() or path.stat().st_size == 0:
         return False
-    if not _is_sqlite_file(path):
+    if not is_sqlite_file(path):
         return True
     try:
         conn = _open(path)
@@ -233,7 +233,7 @@ def _quiesce(path: Path) -> None:
     A stale -wal left beside the restored file would be replayed onto it. If another
     connection still reads or writes the database, the checkpoint cannot finish: refuse.
     """
-    if not path.exists() or not _is_sqlite_file(path):
+    if not path.exists() or not is_sqlite_file(path):
         return
     conn = _open(path)
     try:

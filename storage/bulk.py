@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
-from annotate.disagreement import statement_disagreement
-from annotate.models import AnnotationInput, utcnow
+from annotate.agreement.disagreement import statement_disagreement
+from annotate.core.models import AnnotationInput, utcnow
 from storage.annotations import advance_frontier
 from storage.connection import write
 from storage.errors import StorageError
 from storage.project import bump_queue_generation
 
 if TYPE_CHECKING:
-    from annotate.ingest import ParsedDocument
+    from annotate.documents.ingest import ParsedDocument
 
 __all__ = ["bulk_add_annotations", "bulk_add_documents"]
 

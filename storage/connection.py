@@ -42,7 +42,7 @@ def connect(path: str | Path, *, migrate: bool = True) -> Database:
     path = Path(path)
     if path.exists() and path.is_dir():
         raise StorageError(f"{path}: is a directory, not a database file")
-    if path.exists() and path.stat().st_size > 0 and not _is_sqlite_file(path):
+    if path.exists() and path.stat().st_size > 0 and not is_sqlite_file(path):
         raise StorageError(f"{path}: is not a SourceDesk (SQLite) database")
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
@@ -64,7 +64,7 @@ def connect(path: str | Path, *, migrate: bool = True) -> Database:
     return db
 
 
-def _is_sqlite_file(path: Path) -> bool:
+def is_sqlite_file(path: Path) -> bool:
     with path.open("rb") as fh:
         return fh.read(16) == b"SQLite format 3\x00"
 

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ValidationError
 from sqlite_utils import Database
 
-from annotate.models import Document, Statement, utcnow
+from annotate.core.models import Document, Statement, utcnow
 from storage.connection import write
 from storage.errors import NotFoundError, StorageError
 from storage.project import refresh_open_statements
 
 if TYPE_CHECKING:
-    from annotate.ingest import ParsedDocument
+    from annotate.documents.ingest import ParsedDocument
 
 
 class ImportOutcome(BaseModel):
@@ -55,7 +55,7 @@ def _to_document(row: dict) -> Document:
     )
 
 
-def _to_statement(row: dict) -> Statement:
+def to_statement(row: dict) -> Statement:
     return Statement(
         id=row["id"],
         document_id=row["document_id"],
@@ -189,7 +189,7 @@ def statements_of(
 ) -> list[Statement]:
     kind = "AND kind = 'statement'" if only_statements else ""
     return [
-        _to_statement(r)
+        to_statement(r)
         for r in db.query(
             f"SELECT * FROM statements WHERE document_id = ? {kind} ORDER BY position",
             [document_id],
@@ -201,7 +201,7 @@ def get_statement(db: Database, statement_id: int) -> Statement:
     rows = list(db.query("SELECT * FROM statements WHERE id = ?", [statement_id]))
     if not rows:
         raise NotFoundError(f"no statement with id {statement_id}")
-    return _to_statement(rows[0])
+    return to_statement(rows[0])
 
 
 def statement_context(
@@ -218,8 +218,8 @@ def statement_context(
         [statement.document_id, statement.position, after],
     )
     return (
-        [_to_statement(r) for r in reversed(list(rows_before))],
-        [_to_statement(r) for r in rows_after],
+        [to_statement(r) for r in reversed(list(rows_before))],
+        [to_statement(r) for r in rows_after],
     )
 
 

@@ -18,17 +18,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from annotate.aggregate import dawid_skene
+from annotate.agreement.aggregate import dawid_skene
 from annotate.agreement.reliability import ReliabilityData
-from annotate.dataset_card import (
-    AnnotatorCount,
-    DatasetCard,
-    agreement_figures,
-    card_json,
-    card_markdown,
-    card_paths,
-    file_sha256,
-)
+from annotate.core.taxonomy import scale_preset
 from annotate.exports import (
     LONG_COLUMNS,
     SUFFIXES,
@@ -45,7 +37,15 @@ from annotate.exports import (
     write_dataset,
     write_text_atomic,
 )
-from annotate.taxonomy import scale_preset
+from annotate.exports.card import (
+    AnnotatorCount,
+    DatasetCard,
+    agreement_figures,
+    card_json,
+    card_markdown,
+    card_paths,
+    file_sha256,
+)
 from storage.frames import adjudications_frame, labels_frame
 from storage.project import get_project, get_taxonomy, taxonomy_versions
 
@@ -366,9 +366,9 @@ def export_dataset(
 
 
 def dump_project(db: Database, out: Path, *, chunk_size: int = 5_000) -> dict[str, int]:
-    """Write the whole project as a JSONL dump (see annotate.project_dump); returns counts."""
-    from annotate.models import utcnow
-    from annotate.project_dump import TABLES, end_line, header_line, row_line
+    """Write the whole project as a JSONL dump (see annotate.interchange.dump); returns counts."""
+    from annotate.core.models import utcnow
+    from annotate.interchange.dump import TABLES, end_line, header_line, row_line
     from storage.schema import schema_version
 
     get_project(db)
@@ -407,7 +407,7 @@ def export_labelstudio(
 ) -> ExportResult:
     """Label Studio tasks (a JSON list, streamed) and the labeling config beside them
     (`<name>.config.xml`)."""
-    from annotate.labelstudio import labeling_config, task
+    from annotate.interchange.labelstudio import labeling_config, task
 
     started = time.perf_counter()
     out = Path(out)
@@ -489,7 +489,7 @@ def bulk_insert_for_bench(
     """
     import random
 
-    from annotate.taxonomy import default_taxonomy
+    from annotate.core.taxonomy import default_taxonomy
     from storage.connection import write
     from storage.project import create_project, has_project
 

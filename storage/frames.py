@@ -7,7 +7,7 @@ import json
 import pandas as pd
 from sqlite_utils import Database
 
-from annotate.agreement_report import LABEL_COLUMNS
+from annotate.agreement.report import LABEL_COLUMNS
 
 
 def labels_frame(db: Database) -> pd.DataFrame:

@@ -7,8 +7,8 @@ import json
 
 from sqlite_utils import Database
 
-from annotate.models import Project, utcnow
-from annotate.taxonomy import Taxonomy, default_taxonomy, scale_preset
+from annotate.core.models import Project, utcnow
+from annotate.core.taxonomy import Taxonomy, default_taxonomy, scale_preset
 from storage.connection import write
 from storage.errors import InUseError, NotFoundError, StorageError
 

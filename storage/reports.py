@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from annotate.agreement_report import AgreementReport, ReportFilters, build_report
-from annotate.taxonomy import scale_preset
+from annotate.agreement.report import AgreementReport, ReportFilters, build_report
+from annotate.core.taxonomy import scale_preset
 from storage.connection import Database
 from storage.frames import adjudications_frame, labels_frame
 from storage.project import get_project

@@ -11,16 +11,21 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from sqlite_utils import Database
 
-from annotate.exports.interchange import (
+from annotate.core.models import AnnotationInput
+from annotate.documents.ingest import (
+    STATEMENT_SEPARATOR,
+    ParsedDocument,
+    ParsedStatement,
+    content_hash,
+)
+from annotate.interchange.dump import TABLES, DumpError, parse_dump
+from annotate.interchange.labels import (
     ImportedDocument,
     ImportedStatement,
     ImportPlan,
     LabelImportError,
     check_plan,
 )
-from annotate.ingest import STATEMENT_SEPARATOR, ParsedDocument, ParsedStatement, content_hash
-from annotate.models import AnnotationInput
-from annotate.project_dump import TABLES, DumpError, parse_dump
 from storage.annotations import save_annotation
 from storage.connection import write
 from storage.documents import add_document, statements_of

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from annotate.models import utcnow
+from annotate.core.models import utcnow
 from storage.errors import ConflictError, NotFoundError
 
 

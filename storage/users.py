@@ -7,8 +7,8 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from annotate.models import Role, User, utcnow
-from annotate.passwords import throttle_seconds, verify_password
+from annotate.accounts.passwords import throttle_seconds, verify_password
+from annotate.core.models import Role, User, utcnow
 from storage.connection import write
 from storage.errors import DuplicateError, NotFoundError, StorageError
 

@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 import storage
-from annotate.ingest import ParsedDocument
-from annotate.passwords import hash_password
+from annotate.accounts.passwords import hash_password
+from annotate.documents.ingest import ParsedDocument
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"

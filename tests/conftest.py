@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import storage
-from annotate.ingest import ParsedDocument, ParsedStatement, content_hash, parse_file
-from annotate.models import AnnotationInput, Statement
+from annotate.core.models import AnnotationInput, Statement
+from annotate.documents.ingest import ParsedDocument, ParsedStatement, content_hash, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data"

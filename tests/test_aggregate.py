@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from annotate.aggregate import dawid_skene, majority_vote, median_label
 from annotate.agreement import ReliabilityData
+from annotate.agreement.aggregate import dawid_skene, majority_vote, median_label
 
 
 def test_majority_vote_reports_ties_with_the_tied_labels() -> None:

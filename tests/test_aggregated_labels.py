@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from annotate.aggregated_labels import aggregated_labels
-from annotate.agreement_report import ReportFilters
+from annotate.agreement.aggregated_labels import aggregated_labels
+from annotate.agreement.report import ReportFilters
 
 
 def _labels() -> pd.DataFrame:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from annotate.agreement_report import (
+from annotate.agreement.report import (
     LABEL_COLUMNS,
     ReportFilters,
     build_report,

@@ -10,8 +10,8 @@ from apptest_helpers import PASSWORD, app_for, by_label, make_project, open_page
 from streamlit.testing.v1 import AppTest
 
 import storage
-from annotate.agreement_report import ReportFilters
-from annotate.passwords import hash_password
+from annotate.accounts.passwords import hash_password
+from annotate.agreement.report import ReportFilters
 from cli.sample import load_sample
 from storage.reports import agreement_report
 

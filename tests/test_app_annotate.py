@@ -10,7 +10,7 @@ from apptest_helpers import ARTICLE, app_for, button, make_project, texts
 from streamlit.testing.v1 import AppTest
 
 import storage
-from annotate.models import AnnotationInput
+from annotate.core.models import AnnotationInput
 
 
 def statement_html(at: AppTest) -> str:

@@ -9,7 +9,7 @@ from apptest_helpers import PASSWORD, app_for, button, make_project, open_page, 
 from streamlit.testing.v1 import AppTest
 
 import storage
-from annotate.passwords import verify_password
+from annotate.accounts.passwords import verify_password
 
 
 def nav_titles(at: AppTest) -> list[str]:

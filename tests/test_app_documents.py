@@ -18,7 +18,7 @@ from apptest_helpers import (
 from streamlit.testing.v1 import AppTest
 
 import storage
-from annotate.models import AnnotationInput
+from annotate.core.models import AnnotationInput
 
 ARTICLE_TXT = (
     "Un accord en vue\n\n"

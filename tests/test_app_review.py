@@ -8,7 +8,7 @@ import pytest
 from apptest_helpers import app_for, button, by_label, make_project, open_page, texts
 
 import storage
-from annotate.models import AdjudicationInput, AnnotationInput
+from annotate.core.models import AdjudicationInput, AnnotationInput
 
 
 @pytest.fixture

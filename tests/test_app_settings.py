@@ -9,8 +9,8 @@ from apptest_helpers import PASSWORD, app_for, button, by_label, make_project, o
 from streamlit.testing.v1 import AppTest
 
 import storage
-from annotate.models import AnnotationInput
-from annotate.passwords import verify_password
+from annotate.accounts.passwords import verify_password
+from annotate.core.models import AnnotationInput
 
 
 @pytest.fixture

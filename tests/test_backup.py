@@ -13,7 +13,7 @@ import pytest
 from conftest import label, lines_document
 
 import storage
-from annotate.ingest import ParsedDocument
+from annotate.documents.ingest import ParsedDocument
 from storage.backup import backup, inspect_backup, restore
 from storage.bulk import bulk_add_documents
 from storage.schema import latest_version
@@ -94,7 +94,7 @@ _WRITER = textwrap.dedent(
     """
     import sys
     import storage
-    from annotate.models import AnnotationInput
+    from annotate.core.models import AnnotationInput
 
     db = storage.connect(sys.argv[1])
     users = [u.id for u in storage.list_users(db)]

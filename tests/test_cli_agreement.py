@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import cli.agreement
 import cli.main  # noqa: F401  (registers the other commands)
 import storage
-from annotate.passwords import hash_password
+from annotate.accounts.passwords import hash_password
 from cli.common import app
 from cli.sample import load_sample
 

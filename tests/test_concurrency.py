@@ -15,8 +15,8 @@ import pytest
 from conftest import lines_document
 
 import storage
-from annotate.ingest import ParsedDocument
-from annotate.models import AdjudicationInput, AnnotationInput
+from annotate.core.models import AdjudicationInput, AnnotationInput
+from annotate.documents.ingest import ParsedDocument
 from storage.bulk import bulk_add_documents
 
 WORKERS = 8

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import storage
-from annotate.segment import segment_text
+from annotate.statements.segment import segment_text
 
 ROOT = Path(__file__).resolve().parent.parent
 N_DOCUMENTS = 2_000
@@ -48,7 +48,7 @@ _IMPORTER = _GENERATOR + textwrap.dedent(
     """
     import sys
     import storage
-    from annotate.ingest import parse_file
+    from annotate.documents.ingest import parse_file
 
     db = storage.connect(sys.argv[1])
     for i in range(int(sys.argv[2])):
@@ -83,6 +83,10 @@ def _kill_after(child: subprocess.Popen[str], lines: int) -> int:
     os.kill(child.pid, signal.SIGKILL)
     child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
+    # The child may have run ahead of the reader: lines already in the pipe were committed.
+    for line in child.stdout.read().splitlines():
+        if line.strip().isdigit():
+            last = int(line)
     return last
 
 
@@ -164,8 +168,8 @@ _EXPORTER = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def labelled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from annotate.ingest import ParsedDocument, ParsedStatement
-    from annotate.models import AnnotationInput
+    from annotate.core.models import AnnotationInput
+    from annotate.documents.ingest import ParsedDocument, ParsedStatement
     from storage.bulk import bulk_add_annotations, bulk_add_documents
 
     db_path = tmp_path_factory.mktemp("export") / "export.db"

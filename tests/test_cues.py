@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotate.cues import (
+from annotate.suggest.cues import (
     DATA_DIR,
     KINDS,
     CueDetector,
@@ -387,7 +387,7 @@ SEED_PINS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
 
 @pytest.mark.parametrize("name", sorted(SEED_PINS))
 def test_every_statement_of_the_sample_articles(name: str) -> None:
-    segment = pytest.importorskip("annotate.segment")
+    segment = pytest.importorskip("annotate.statements.segment")
     text = (SAMPLES / name).read_text(encoding="utf-8")
     statements = [s for s in segment.segment_text(text, "fr") if s.kind == "statement"]
     got = []

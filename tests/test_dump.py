@@ -9,7 +9,7 @@ from test_export_data import populate
 from typer.testing import CliRunner
 
 import storage
-from annotate.project_dump import TABLES
+from annotate.interchange.dump import TABLES
 from storage.exports import dump_project
 from storage.restore import load_dump
 

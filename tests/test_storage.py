@@ -9,7 +9,7 @@ import pytest
 from conftest import label, lines_document
 
 import storage
-from annotate.models import AdjudicationInput
+from annotate.core.models import AdjudicationInput
 from storage.schema import latest_version
 
 
@@ -209,7 +209,7 @@ def test_review_queue_orders_by_disagreement(project_db, users, doc_id) -> None:
 
 
 def test_sign_in_throttles_repeated_failures(project_db) -> None:
-    from annotate.passwords import hash_password
+    from annotate.accounts.passwords import hash_password
 
     storage.add_user(project_db, "dana", "annotator", hash_password("correct horse"))
     assert storage.sign_in(project_db, "dana", "correct horse").ok

@@ -9,7 +9,7 @@ import pytest
 from conftest import import_text, label
 
 import storage
-from annotate.taxonomy import (
+from annotate.core.taxonomy import (
     TaxonomyError,
     default_taxonomy,
     load_taxonomy,

@@ -1,6 +1,6 @@
 """The sign-in gate: local accounts, the first administrator, and optional OIDC.
 
-Local accounts are checked with argon2 (`annotate.passwords`); `storage.sign_in`
+Local accounts are checked with argon2 (`annotate.accounts.passwords`); `storage.sign_in`
 throttles repeated failures per account and says how long to wait.
 
 While no account can sign in (a new database, or the sample project whose demo
@@ -22,8 +22,8 @@ from __future__ import annotations
 import streamlit as st
 
 import storage
-from annotate.models import User
-from annotate.passwords import MIN_PASSWORD_LENGTH, PasswordError, hash_password
+from annotate.accounts.passwords import MIN_PASSWORD_LENGTH, PasswordError, hash_password
+from annotate.core.models import User
 from ui import session
 from ui.widgets import error_message
 

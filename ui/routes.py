@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from annotate.models import Role
+from annotate.core.models import Role
 from ui.pages import agreement, annotate, documents, export, review, settings
 from ui.session import ROLE_RANK
 from ui.widgets import guarded

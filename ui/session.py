@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 import storage
-from annotate.models import Role, User
+from annotate.core.models import Role, User
 
 _USER_KEY = "auth_user_id"
 _OIDC_KEY = "auth_via_oidc"

@@ -10,8 +10,8 @@ import streamlit as st
 from pydantic import ValidationError
 
 import storage
-from annotate.passwords import PasswordError
-from annotate.taxonomy import ScaleLevel, Taxonomy, TaxonomyError
+from annotate.accounts.passwords import PasswordError
+from annotate.core.taxonomy import ScaleLevel, Taxonomy, TaxonomyError
 from ui import session
 from ui.markup import highlight_html, plain_html
 

@@ -23,7 +23,7 @@ Weights = Literal["identity", "linear", "quadratic", "ordinal"]
 FleissUnits = Literal["modal", "all"]
 
 # Chance agreement this close to 1 means a single category: the ratio is 0/0.
-_ONE = 1.0 - 1e-12
+ONE = 1.0 - 1e-12
 
 
 class AgreementResult(BaseModel):
@@ -49,7 +49,7 @@ class AgreementResult(BaseModel):
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Plan:
     """Per-unit statistics (column blocks, optionally masked by 0/1 `rows`, resampled by
     count pattern `pattern_of`) or per-pattern statistics with unit `counts`, and how to
     turn their sums into the coefficient. The stacked matrix is only built to bootstrap."""
@@ -80,8 +80,8 @@ class _Plan:
         return collapse(stats, count_pattern_key(self.pattern_of))
 
 
-def _run(
-    plan: _Plan,
+def with_interval(
+    plan: Plan,
     *,
     coefficient: str,
     n_units: int,
@@ -212,8 +212,8 @@ def percent_agreement(
     def explain(t: np.ndarray) -> str | None:
         return None if t[0] > 0 else _nothing_pairable(data)
 
-    return _run(
-        _Plan((pairable.astype(np.float64), share), finish, explain, pattern_of=key),
+    return with_interval(
+        Plan((pairable.astype(np.float64), share), finish, explain, pattern_of=key),
         coefficient="percent_agreement",
         weights="identity",
         n_units=int(pairable.sum()),
@@ -309,8 +309,8 @@ def krippendorff_alpha(
             )
         return None
 
-    return _run(
-        _Plan(blocks, finish, explain, rows=pairable.astype(np.float64), pattern_of=key),
+    return with_interval(
+        Plan(blocks, finish, explain, rows=pairable.astype(np.float64), pattern_of=key),
         coefficient="krippendorff_alpha",
         metric=metric,
         n_units=int(pairable.sum()),
@@ -381,7 +381,7 @@ def fleiss_kappa(
                 p_bar = (t[:, 1] - n_u * size) / (n_u * size * (size - 1.0))
                 shares = t[:, 2:] / (n_u * size)[:, None]
                 p_e = (shares**2).sum(axis=1)
-                return np.where((n_u > 0) & (p_e < _ONE), (p_bar - p_e) / (1.0 - p_e), np.nan)
+                return np.where((n_u > 0) & (p_e < ONE), (p_bar - p_e) / (1.0 - p_e), np.nan)
 
         n_used, n_pairable = int(keep.sum()), int(m[keep].sum())
     elif units == "all":
@@ -398,8 +398,8 @@ def fleiss_kappa(
             return "all values fall in one category: chance agreement is 1, kappa undefined"
         return None
 
-    return _run(
-        _Plan(blocks, finish, explain, pattern_of=key),
+    return with_interval(
+        Plan(blocks, finish, explain, pattern_of=key),
         coefficient="fleiss_kappa",
         weights="identity",
         n_units=n_used,
@@ -440,7 +440,7 @@ def _generalised_stats(
                 pe = w_sum * (pi * (1.0 - pi)).sum(axis=1) / (q * (q - 1))
             else:
                 pe = np.ones(len(t))
-            return np.where((t[:, 0] > 0) & (pe < _ONE), (pa - pe) / (1.0 - pe), np.nan)
+            return np.where((t[:, 0] > 0) & (pe < ONE), (pa - pe) / (1.0 - pe), np.nan)
 
     return blocks, finish
 
@@ -466,8 +466,8 @@ def gwet_ac(
             return "only one category on the scale: chance agreement is 1, AC undefined"
         return None
 
-    return _run(
-        _Plan(blocks, finish, explain, pattern_of=key),
+    return with_interval(
+        Plan(blocks, finish, explain, pattern_of=key),
         coefficient="gwet_ac1" if weights == "identity" else "gwet_ac2",
         weights=weights,
         n_units=int(pairable.sum()),

@@ -11,12 +11,12 @@ from itertools import combinations
 import numpy as np
 
 from annotate.agreement.coefficients import (
-    _ONE,
+    ONE,
     AgreementResult,
+    Plan,
     Weights,
-    _Plan,
-    _run,
     agreement_weights,
+    with_interval,
 )
 from annotate.agreement.reliability import ReliabilityData
 
@@ -74,7 +74,7 @@ def _cohen(
             po = t[:, 1] / n
             pa, pb = t[:, 2 : 2 + q] / n[:, None], t[:, 2 + q :] / n[:, None]
             pe = np.einsum("bi,ij,bj->b", pa, w, pb)
-            return np.where((n > 0) & (pe < _ONE), (po - pe) / (1.0 - pe), np.nan)
+            return np.where((n > 0) & (pe < ONE), (po - pe) / (1.0 - pe), np.nan)
 
     names = (str(data.coder_ids[ia]), str(data.coder_ids[ib]))
 
@@ -86,8 +86,8 @@ def _cohen(
         return "both coders used one and the same category: chance agreement is 1, kappa undefined"
 
     n = int(table.sum())
-    return _run(
-        _Plan((stats,), finish, explain, counts=counts),
+    return with_interval(
+        Plan((stats,), finish, explain, counts=counts),
         coefficient="cohen_kappa",
         weights=weights,
         n_units=n,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from annotate.aggregate import majority_vote, median_label
+from annotate.agreement.aggregate import majority_vote, median_label
 from annotate.agreement.reliability import ReliabilityData
 from annotate.exports.columns import (
     ANNOTATOR_FIELDS,

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import storage
-from annotate.passwords import hash_password
+from annotate.accounts.passwords import hash_password
 from cli.sample import load_sample
 
 try:

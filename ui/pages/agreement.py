@@ -15,14 +15,14 @@ import pandas as pd
 import streamlit as st
 
 import storage
-from annotate.aggregated_labels import aggregated_labels
-from annotate.agreement_report import (
+from annotate.agreement.aggregated_labels import aggregated_labels
+from annotate.agreement.report import (
     AgreementReport,
     ReportFilters,
     VariableAgreement,
 )
-from annotate.agreement_table import NO_LABELS, figure_table, one_annotator
-from annotate.taxonomy import RatingScale, Taxonomy, scale_preset
+from annotate.agreement.table import NO_LABELS, figure_table, one_annotator
+from annotate.core.taxonomy import RatingScale, Taxonomy, scale_preset
 from storage.frames import statement_texts
 from storage.reports import agreement_report
 from ui import charts, session

@@ -13,9 +13,9 @@ from typing import Any
 import streamlit as st
 
 import storage
-from annotate.cues import detect_cues
-from annotate.models import AnnotationInput, Statement, User
-from annotate.taxonomy import RatingScale, Taxonomy, scale_preset
+from annotate.core.models import AnnotationInput, Statement, User
+from annotate.core.taxonomy import RatingScale, Taxonomy, scale_preset
+from annotate.suggest.cues import detect_cues
 from ui import session
 from ui.keys import BACK_KEY, SAVE_KEY, KeyAllocator
 from ui.markup import plain_html

@@ -7,14 +7,14 @@ import pandas as pd
 import streamlit as st
 
 import storage
-from annotate.ingest import (
+from annotate.core.models import StatementKind, User
+from annotate.documents.ingest import (
     SUPPORTED_SUFFIXES,
     ColumnMapping,
     IngestError,
     ParsedDocument,
     parse_file,
 )
-from annotate.models import StatementKind, User
 from ui import session
 from ui.widgets import (
     clear_document_titles,

@@ -11,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 import storage
-from annotate.models import Adjudication, AdjudicationInput, Annotation, Statement
-from annotate.taxonomy import RatingScale, Taxonomy, scale_preset
+from annotate.core.models import Adjudication, AdjudicationInput, Annotation, Statement
+from annotate.core.taxonomy import RatingScale, Taxonomy, scale_preset
 from ui import session
 from ui.widgets import (
     document_titles,

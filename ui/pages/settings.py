@@ -14,9 +14,9 @@ import streamlit as st
 from pydantic import ValidationError
 
 import storage
-from annotate.models import ROLES
-from annotate.passwords import PasswordError, hash_password
-from annotate.taxonomy import SourceType, Taxonomy, TaxonomyError, scale_presets
+from annotate.accounts.passwords import PasswordError, hash_password
+from annotate.core.models import ROLES
+from annotate.core.taxonomy import SourceType, Taxonomy, TaxonomyError, scale_presets
 from ui import session
 from ui.keys import RESERVED, usable
 from ui.widgets import error_message, flash, show_flash

@@ -8,18 +8,18 @@ import json
 import sys
 from typing import Any
 
-from annotate.language import detect_language
-from annotate.parsed import (
+from annotate.documents.language import detect_language
+from annotate.documents.parsed import (
     STATEMENT_SEPARATOR,
     ColumnMapping,
     IngestError,
     ParsedDocument,
     ParsedStatement,
-    _date,
-    _language,
-    _normalise_newlines,
-    _statements,
+    checked_date,
+    checked_language,
     content_hash,
+    normalise_newlines,
+    split_statements,
 )
 
 # A long article in one cell is legitimate; the file-size limit bounds it instead.
@@ -39,7 +39,7 @@ def _sniff_delimiter(text: str) -> str:
         return max(",;\t", key=first.count)
 
 
-def _csv_rows(name: str, text: str) -> tuple[list[str], list[Row]]:
+def csv_rows(name: str, text: str) -> tuple[list[str], list[Row]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     try:
         header = next(reader, None)
@@ -65,7 +65,7 @@ def _csv_rows(name: str, text: str) -> tuple[list[str], list[Row]]:
     return header, rows
 
 
-def _jsonl_rows(name: str, text: str) -> tuple[list[str], list[Row]]:
+def jsonl_rows(name: str, text: str) -> tuple[list[str], list[Row]]:
     rows: list[Row] = []
     keys: dict[str, None] = {}
     for number, line in enumerate(text.split("\n"), start=1):
@@ -95,7 +95,7 @@ def _column(columns: list[str], wanted: str) -> str | None:
     return folded.get(wanted.casefold())
 
 
-def _table_documents(
+def table_documents(
     name: str, columns: list[str], rows: list[Row], mapping: ColumnMapping, per_line: bool
 ) -> list[ParsedDocument]:
     if not rows:
@@ -148,13 +148,13 @@ def _metadata(name: str, rows: list[Row], cell: Any) -> dict[str, Any]:
         meta[field] = next((cell(row, field) for _, row in rows if cell(row, field)), "")
     for line, row in rows:
         if cell(row, "published"):
-            meta["published"], meta["published_precision"] = _date(
+            meta["published"], meta["published_precision"] = checked_date(
                 cell(row, "published"), name, line, "published"
             )
             break
     for line, row in rows:
         if cell(row, "language"):
-            meta["language"] = _language(cell(row, "language"), name, line, "language")
+            meta["language"] = checked_language(cell(row, "language"), name, line, "language")
             break
     return meta
 
@@ -162,10 +162,10 @@ def _metadata(name: str, rows: list[Row], cell: Any) -> dict[str, Any]:
 def _row_document(
     name: str, line: int, row: dict[str, str], text_column: str, cell: Any
 ) -> ParsedDocument:
-    text = _normalise_newlines(row[text_column]).strip()
+    text = normalise_newlines(row[text_column]).strip()
     meta = _metadata(name, [(line, row)], cell)
     language = meta.pop("language", None) or detect_language(text)
-    statements = _statements(text, language)
+    statements = split_statements(text, language)
     return ParsedDocument(
         source_name=f"{name}:line {line}",
         language=language,
@@ -180,7 +180,7 @@ def _row_document(
 def _grouped_document(
     name: str, key: str, rows: list[Row], text_column: str, cell: Any
 ) -> ParsedDocument:
-    pieces = [_normalise_newlines(row[text_column]).strip() for _, row in rows]
+    pieces = [normalise_newlines(row[text_column]).strip() for _, row in rows]
     statements = []
     position = 0
     for piece in pieces:

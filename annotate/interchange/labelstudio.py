@@ -17,7 +17,8 @@ from xml.sax.saxutils import quoteattr
 
 from pydantic import ValidationError
 
-from annotate.exports.interchange import (
+from annotate.core.taxonomy import RatingScale, Taxonomy
+from annotate.interchange.labels import (
     ImportedDocument,
     ImportedLabel,
     ImportedStatement,
@@ -25,7 +26,6 @@ from annotate.exports.interchange import (
     confidence_value,
     label_key,
 )
-from annotate.taxonomy import RatingScale, Taxonomy
 
 TO_NAME = "text"
 MODEL_VERSION = "sourcedesk-cues"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent.parent / "data"
 DEFAULT_TAXONOMY_FILE = DATA_DIR / "taxonomy_default.toml"
 SCALES_FILE = DATA_DIR / "scales.toml"
 DEFAULT_SCALE_PRESET = "confidence5"

@@ -47,7 +47,7 @@ __all__ = [
     "load_patterns",
 ]
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent.parent / "data"
 
 CueKind = Literal[
     "reporting_verb",

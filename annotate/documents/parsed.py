@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from annotate.models import StatementKind
-from annotate.segment import segment_text
+from annotate.core.models import StatementKind
+from annotate.statements.segment import segment_text
 
 STATEMENT_SEPARATOR = "\n\n"
 """How statements given one per row are joined into their document's text."""
@@ -83,7 +83,7 @@ _DATE_FORMATS: tuple[tuple[re.Pattern[str], Literal["year", "month", "day"]], ..
     (re.compile(r"^(?P<m>\d{1,2})/(?P<y>\d{4})$"), "month"),
     (re.compile(r"^(?P<y>\d{4})$"), "year"),
 )
-_LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
+LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
 
 
 def parse_date(value: str) -> tuple[dt.date, Literal["year", "month", "day"]] | None:
@@ -104,7 +104,7 @@ def parse_date(value: str) -> tuple[dt.date, Literal["year", "month", "day"]] | 
     return None
 
 
-def _looks_like_date(value: str) -> bool:
+def looks_like_date(value: str) -> bool:
     """Shaped like a date, possibly an impossible one (reported later, with its line)."""
     try:
         return parse_date(value) is not None
@@ -118,20 +118,20 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
-def _statements(text: str, language: str) -> list[ParsedStatement]:
+def split_statements(text: str, language: str) -> list[ParsedStatement]:
     return [
         ParsedStatement(start=s.start, end=s.end, text=s.text, kind=s.kind)
         for s in segment_text(text, language)
     ]
 
 
-def _normalise_newlines(text: str) -> str:
+def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _language(value: str, name: str, line: int | None, field: str) -> str:
+def checked_language(value: str, name: str, line: int | None, field: str) -> str:
     code = value.strip().lower().replace("_", "-")
-    if not _LANGUAGE_CODE_RE.match(code):
+    if not LANGUAGE_CODE_RE.match(code):
         raise IngestError(
             f"{value!r} is not a language code (expected e.g. 'fr' or 'en')",
             file=name,
@@ -141,7 +141,7 @@ def _language(value: str, name: str, line: int | None, field: str) -> str:
     return code
 
 
-def _date(value: str, name: str, line: int | None, field: str) -> tuple[Any, Any]:
+def checked_date(value: str, name: str, line: int | None, field: str) -> tuple[Any, Any]:
     if not value.strip():
         return None, None
     try:

@@ -11,7 +11,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from annotate.taxonomy import RatingScale, Taxonomy
+from annotate.core.taxonomy import RatingScale, Taxonomy
 
 
 class LabelImportError(ValueError):

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from annotate.models import StatementKind
+from annotate.core.models import StatementKind
 
 __all__ = ["Segment", "segment_text"]
 
@@ -40,7 +40,7 @@ class Segment(BaseModel):
 
 # --- Markers, per language ("*" applies to every language). -----------------------------
 
-_MARKERS_FILE = Path(__file__).parent / "data" / "segment_markers.toml"
+_MARKERS_FILE = Path(__file__).parent.parent / "data" / "segment_markers.toml"
 
 
 def _load_markers() -> dict[str, Any]:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from annotate.aggregate import dawid_skene, majority_vote, median_label
 from annotate.agreement import ReliabilityData, confusion_vs_reference
-from annotate.agreement_report import ReportFilters, apply_filters
+from annotate.agreement.aggregate import dawid_skene, majority_vote, median_label
+from annotate.agreement.report import ReportFilters, apply_filters
 
 VARIABLES = ("source_type", "confidence")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from annotate.agreement import AgreementResult
-from annotate.agreement_report import AgreementReport, VariableAgreement, reading_band
+from annotate.agreement.report import AgreementReport, VariableAgreement, reading_band
 
 FIGURE_COLUMNS = [
     "figure",

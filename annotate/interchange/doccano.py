@@ -15,7 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from annotate.exports.interchange import (
+from annotate.core.taxonomy import RatingScale, Taxonomy
+from annotate.interchange.labels import (
     ImportedDocument,
     ImportedLabel,
     ImportedStatement,
@@ -23,7 +24,6 @@ from annotate.exports.interchange import (
     confidence_value,
     label_key,
 )
-from annotate.taxonomy import RatingScale, Taxonomy
 
 CONFIDENCE_PREFIX = "confidence:"
 

@@ -15,23 +15,23 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from annotate.html_text import decode_html, extract_page
-from annotate.language import detect_language
-from annotate.parsed import (
-    _LANGUAGE_CODE_RE,
+from annotate.documents.html_text import decode_html, extract_page
+from annotate.documents.language import detect_language
+from annotate.documents.parsed import (
+    LANGUAGE_CODE_RE,
     ColumnMapping,
     IngestError,
     ParsedDocument,
     ParsedStatement,
-    _date,
-    _language,
-    _looks_like_date,
-    _normalise_newlines,
-    _statements,
+    checked_date,
+    checked_language,
     content_hash,
+    looks_like_date,
+    normalise_newlines,
     parse_date,
+    split_statements,
 )
-from annotate.tables import _csv_rows, _jsonl_rows, _table_documents
+from annotate.documents.tables import csv_rows, jsonl_rows, table_documents
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -135,7 +135,7 @@ def _header(name: str, text: str) -> tuple[dict[str, str], str, int]:
         value, colon = match.group("value"), match.group("sep") == ":"
         if key == "date":
             token, _, remainder = value.partition(" ")
-            if not colon and not _looks_like_date(token):
+            if not colon and not looks_like_date(token):
                 break
             fields["date_line"] = str(number)
             fields[key] = token
@@ -146,7 +146,7 @@ def _header(name: str, text: str) -> tuple[dict[str, str], str, int]:
             continue
         if key == "url" and not value.startswith(("http://", "https://")):
             break
-        if key == "language" and not colon and not _LANGUAGE_CODE_RE.match(value.lower()):
+        if key == "language" and not colon and not LANGUAGE_CODE_RE.match(value.lower()):
             break
         if key in ("title", "outlet") and not colon:
             break
@@ -175,7 +175,7 @@ def _title_from_segments(statements: list[ParsedStatement]) -> str:
     for statement in statements:
         if statement.kind == "statement":
             break
-        if statement.kind == "heading" and not _looks_like_date(statement.text):
+        if statement.kind == "heading" and not looks_like_date(statement.text):
             leading.append(statement.text)
     return max(leading, key=len, default="")
 
@@ -197,7 +197,7 @@ def _date_from_segments(
 
 
 def _parse_text(name: str, raw: str, markdown: bool) -> ParsedDocument:
-    raw = _normalise_newlines(raw)
+    raw = normalise_newlines(raw)
     fields, text, _ = _header(name, raw)
     title = fields.get("title", "")
     if markdown:
@@ -210,13 +210,13 @@ def _parse_text(name: str, raw: str, markdown: bool) -> ParsedDocument:
     def line_of(key: str) -> int | None:
         return int(fields[f"{key}_line"]) if f"{key}_line" in fields else None
 
-    published, precision = _date(fields.get("date", ""), name, line_of("date"), "date")
+    published, precision = checked_date(fields.get("date", ""), name, line_of("date"), "date")
     language = (
-        _language(fields["language"], name, line_of("language"), "language")
+        checked_language(fields["language"], name, line_of("language"), "language")
         if "language" in fields
         else detect_language(text)
     )
-    statements = _statements(text, language)
+    statements = split_statements(text, language)
     if not title:
         title = _title_from_segments(statements)
     if published is None:
@@ -255,10 +255,10 @@ def _parse_html(name: str, data: bytes) -> ParsedDocument:
     text = STATEMENT_SEPARATOR.join(paragraphs)
     language = detect_language(text)
     try:
-        published, precision = _date(page.date, name, None, "date")
+        published, precision = checked_date(page.date, name, None, "date")
     except IngestError:
         published, precision = None, None  # a page's own metadata is not the user's fault
-    statements = _statements(text, language)
+    statements = split_statements(text, language)
     return ParsedDocument(
         source_name=name,
         title=title or _title_from_segments(statements),
@@ -300,10 +300,10 @@ def parse_file(
         if suffix in (".txt", ".md"):
             return [_parse_text(name, text, markdown=suffix == ".md")]
         if suffix == ".csv":
-            columns, rows = _csv_rows(name, _normalise_newlines(text))
-            return _table_documents(name, columns, rows, mapping, per_line=False)
-        columns, rows = _jsonl_rows(name, _normalise_newlines(text))
-        return _table_documents(name, columns, rows, mapping, per_line=True)
+            columns, rows = csv_rows(name, normalise_newlines(text))
+            return table_documents(name, columns, rows, mapping, per_line=False)
+        columns, rows = jsonl_rows(name, normalise_newlines(text))
+        return table_documents(name, columns, rows, mapping, per_line=True)
     except IngestError:
         raise
     except ValidationError as exc:

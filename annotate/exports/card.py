@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from annotate.core.models import utcnow
+from annotate.core.taxonomy import ScalePreset, Taxonomy
 from annotate.exports.columns import Column, columns_markdown
 from annotate.exports.options import ExportOptions
-from annotate.models import utcnow
-from annotate.taxonomy import ScalePreset, Taxonomy
 
 CARD_VERSION = "1"
 
@@ -79,7 +79,7 @@ def agreement_figures(
     n_boot: int = 1000,
 ) -> list[AgreementFigure]:
     """Headline figures from the agreement report: percent agreement, alpha, Fleiss, Gwet."""
-    from annotate.agreement_report import build_report
+    from annotate.agreement.report import build_report
 
     if labels.empty:
         return []
