@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
+from typer.exceptions import TyperException
 
 import storage
-from annotate.accounts.passwords import PasswordError
-from annotate.core.taxonomy import TaxonomyError
-from annotate.documents.ingest import IngestError
+from annotate.core.errors import USER_ERRORS, one_line
 
 app = typer.Typer(
     name="sourcedesk",
@@ -35,15 +34,7 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
-USER_ERRORS: tuple[type[Exception], ...] = (
-    storage.StorageError,
-    IngestError,
-    TaxonomyError,
-    PasswordError,
-    ValidationError,
-    OSError,
-    ValueError,
-)
+log = logging.getLogger("sourcedesk.cli")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,23 +72,40 @@ def _close_opened() -> None:
 
 
 def error_line(exc: BaseException) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return f"{where}: {first['msg']}"
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """What the user reads: the message of a user error, the file and reason of an OS
+    error, and for anything else (a bug, a corrupt database, no memory) its kind."""
+    if isinstance(exc, USER_ERRORS):
+        return one_line(exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or one_line(exc)}"
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply to read"
+    if isinstance(exc, MemoryError):
+        return "out of memory: the input is too large for this machine"
+    return f"internal error ({type(exc).__name__}: {one_line(exc)}); nothing was changed"
 
 
 def friendly_errors(func: F) -> F:
-    """Turn the errors a user can cause into one line on stderr and exit code 1."""
+    """Every failure is one line on stderr and a non-zero exit, never a traceback.
+
+    User errors and OS errors exit 1; anything else is a bug or a broken environment: it is
+    logged with its traceback (at debug level, `SOURCEDESK_DEBUG=1` shows it) and exits 2.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except USER_ERRORS as exc:
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # Typer's own usage errors and exits: it prints them itself
+        except (*USER_ERRORS, OSError) as exc:
             typer.echo(f"error: {error_line(exc)}", err=True)
             raise typer.Exit(1) from None
+        except Exception as exc:  # the last line of defence: no traceback reaches the user
+            log.debug("command failed", exc_info=True)
+            typer.echo(f"error: {error_line(exc)}", err=True)
+            raise typer.Exit(2) from None
         finally:
             _close_opened()
 

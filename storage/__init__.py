@@ -31,7 +31,6 @@ from storage.connection import (
     connect,
     default_db_path,
     integrity_check,
-    write,
 )
 from storage.documents import (
     DocumentProgress,
@@ -69,6 +68,7 @@ from storage.project import (
 )
 from storage.reports import agreement_report
 from storage.schema import latest_version, schema_version
+from storage.transactions import write
 from storage.users import (
     SignInResult,
     add_user,

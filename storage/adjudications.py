@@ -9,9 +9,9 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 
 from annotate.core.models import Adjudication, AdjudicationInput, Statement
-from storage.connection import write
 from storage.documents import to_statement
 from storage.revisions import require_statement, save_revision
+from storage.transactions import write
 
 _FIELDS = ("source_type", "also_cites", "confidence", "note", "taxonomy_version")
 

@@ -15,11 +15,12 @@ from sqlite_utils import Database
 
 from annotate.agreement.disagreement import statement_disagreement
 from annotate.core.models import Annotation, AnnotationInput, Statement
-from storage.connection import write
 from storage.documents import to_statement
 from storage.errors import NotFoundError
 from storage.project import bump_queue_generation
 from storage.revisions import require_statement, save_revision
+from storage.statement_status import open_expression
+from storage.transactions import write
 
 _FIELDS = (
     "source_type",
@@ -82,11 +83,8 @@ def refresh_statement_stats(db: Database, statement_id: int) -> None:
     is_open = "SELECT is_open FROM statements WHERE id = ?"
     (was_open,) = db.execute(is_open, [statement_id]).fetchone()
     db.execute(
-        """UPDATE statements SET label_count = :n, disagreement = :d, flag_count = :f,
-             is_open = (kind = 'statement'
-               AND :n < (SELECT annotators_per_statement FROM project WHERE id = 1)
-               AND EXISTS (SELECT 1 FROM documents d
-                           WHERE d.id = statements.document_id AND d.deleted = 0))
+        f"""UPDATE statements SET label_count = :n, disagreement = :d, flag_count = :f,
+             is_open = {open_expression(":n")}
            WHERE id = :s""",
         {
             "n": len(labelled),
@@ -312,16 +310,12 @@ def my_progress(db: Database, annotator_id: int) -> Progress:
 
 def document_progress(db: Database, document_id: int) -> Progress:
     row = db.execute(
-        "SELECT count(*), sum(is_open = 0) FROM statements "
-        "WHERE document_id = ? AND kind = 'statement'",
+        "SELECT count(*), sum(complete) FROM live_statements WHERE document_id = ?",
         [document_id],
     ).fetchone()
     return Progress(done=row[1] or 0, total=row[0])
 
 
 def project_progress(db: Database) -> Progress:
-    row = db.execute(
-        "SELECT count(*), sum(is_open = 0) FROM statements s JOIN documents d "
-        "ON d.id = s.document_id WHERE s.kind = 'statement' AND d.deleted = 0"
-    ).fetchone()
+    row = db.execute("SELECT count(*), sum(complete) FROM live_statements").fetchone()
     return Progress(done=row[1] or 0, total=row[0])

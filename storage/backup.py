@@ -15,7 +15,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from storage.connection import BUSY_TIMEOUT_MS, is_sqlite_file
+from storage.dialect import BUSY_TIMEOUT_MS
+from storage.dialect import is_database_file as is_sqlite_file
 from storage.errors import StorageError
 from storage.schema import latest_version, migrations
 

@@ -19,9 +19,10 @@ from sqlite_utils import Database
 from annotate.agreement.disagreement import statement_disagreement
 from annotate.core.models import AnnotationInput, utcnow
 from storage.annotations import advance_frontier
-from storage.connection import write
 from storage.errors import StorageError
 from storage.project import bump_queue_generation
+from storage.statement_status import open_expression
+from storage.transactions import write
 
 if TYPE_CHECKING:
     from annotate.documents.ingest import ParsedDocument
@@ -123,9 +124,7 @@ def bulk_add_documents(db: Database, documents: Sequence[ParsedDocument]) -> tup
         db.conn.executemany(_DOCUMENT_SQL, document_rows)
         db.conn.executemany(_STATEMENT_SQL, statement_rows)
         db.execute(
-            """UPDATE statements SET is_open = (kind = 'statement'
-                 AND label_count < (SELECT annotators_per_statement FROM project WHERE id = 1))
-               WHERE document_id >= ?""",
+            f"UPDATE statements SET is_open = {open_expression()} WHERE document_id >= ?",
             [first_document],
         )
         bump_queue_generation(db)
@@ -192,21 +191,16 @@ def _refresh_stats(db: Database, touched: set[int]) -> None:
             chunk,
         ):
             by_statement[row[0]].append(row[1:])
-    k = db.execute("SELECT annotators_per_statement FROM project WHERE id = 1").fetchone()
-    k = k[0] if k else 1
     updates = []
     for statement_id in ordered:
         rows = by_statement.get(statement_id, [])
         labelled = [r for r in rows if r[0] is not None]
         disagreement = statement_disagreement([r[0] for r in labelled], [r[1] for r in labelled])
         updates.append(
-            (len(labelled), disagreement, sum(r[2] for r in rows), int(len(labelled) < k),
-             statement_id)
+            (len(labelled), disagreement, sum(r[2] for r in rows), len(labelled), statement_id)
         )  # fmt: skip
     db.conn.executemany(
-        """UPDATE statements SET label_count = ?, disagreement = ?, flag_count = ?,
-             is_open = (kind = 'statement' AND ? AND EXISTS
-               (SELECT 1 FROM documents d WHERE d.id = document_id AND d.deleted = 0))
-           WHERE id = ?""",
+        "UPDATE statements SET label_count = ?, disagreement = ?, flag_count = ?, "
+        f"is_open = {open_expression('?')} WHERE id = ?",
         updates,
     )

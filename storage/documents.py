@@ -14,9 +14,9 @@ from pydantic import BaseModel, ValidationError
 from sqlite_utils import Database
 
 from annotate.core.models import Document, Statement, utcnow
-from storage.connection import write
 from storage.errors import NotFoundError, StorageError
 from storage.project import refresh_open_statements
+from storage.transactions import write
 
 if TYPE_CHECKING:
     from annotate.documents.ingest import ParsedDocument
@@ -154,23 +154,18 @@ def get_document(db: Database, document_id: int) -> Document:
 
 def list_documents(db: Database) -> list[DocumentProgress]:
     """Documents with statement counts and labelling progress (one grouped query)."""
-    k = db.execute("SELECT annotators_per_statement FROM project WHERE id = 1").fetchone()
-    k = k[0] if k else 1
     rows = db.query(
         """
         SELECT d.*,
-          (SELECT count(*) FROM statements s
-            WHERE s.document_id = d.id AND s.kind = 'statement') AS n_statements,
-          (SELECT count(*) FROM statements s
-            WHERE s.document_id = d.id AND s.kind = 'statement' AND s.label_count >= :k)
+          (SELECT count(*) FROM live_statements s WHERE s.document_id = d.id) AS n_statements,
+          (SELECT count(*) FROM live_statements s WHERE s.document_id = d.id AND s.complete)
             AS n_done,
           (SELECT coalesce(sum(s.label_count), 0) FROM statements s
             WHERE s.document_id = d.id) AS n_labels,
           (SELECT group_concat(u.name, ', ') FROM assignments a JOIN users u ON u.id = a.user_id
             WHERE a.document_id = d.id) AS assignees
         FROM documents d WHERE d.deleted = 0 ORDER BY d.id
-        """,
-        {"k": k},
+        """
     )
     return [
         DocumentProgress(

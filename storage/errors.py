@@ -1,7 +1,9 @@
 """Errors the storage layer raises; each message is one line a user can act on."""
 
+from annotate.core.errors import SourceDeskError
 
-class StorageError(Exception):
+
+class StorageError(SourceDeskError):
     """Base class: the operation changed nothing."""
 
 

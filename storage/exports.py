@@ -490,8 +490,8 @@ def bulk_insert_for_bench(
     import random
 
     from annotate.core.taxonomy import default_taxonomy
-    from storage.connection import write
     from storage.project import create_project, has_project
+    from storage.transactions import write
 
     rng = random.Random(seed)
     if not has_project(db):

@@ -60,11 +60,11 @@ def annotator_counts(db: Database) -> pd.DataFrame:
 def totals(db: Database) -> dict[str, int]:
     row = db.execute(
         """SELECT (SELECT count(*) FROM documents WHERE deleted = 0),
-                  (SELECT count(*) FROM statements WHERE kind = 'statement'),
+                  (SELECT count(*) FROM live_statements),
                   (SELECT count(*) FROM annotations WHERE deleted = 0),
                   (SELECT count(*) FROM annotation_revisions),
                   (SELECT count(*) FROM adjudications WHERE deleted = 0),
-                  (SELECT count(*) FROM statements WHERE kind = 'statement' AND is_open = 0)"""
+                  (SELECT count(*) FROM live_statements WHERE complete)"""
     ).fetchone()
     keys = ("documents", "statements", "annotations", "revisions", "adjudications", "complete")
     return dict(zip(keys, row, strict=True))

@@ -9,8 +9,9 @@ from sqlite_utils import Database
 
 from annotate.core.models import Project, utcnow
 from annotate.core.taxonomy import Taxonomy, default_taxonomy, scale_preset
-from storage.connection import write
 from storage.errors import InUseError, NotFoundError, StorageError
+from storage.statement_status import open_expression
+from storage.transactions import write
 
 
 def _row_to_project(row: dict) -> Project:
@@ -187,12 +188,7 @@ def refresh_open_statements(db: Database, document_id: int | None = None) -> Non
     """Recompute which statements still need labels (after k changes or an import)."""
     where, params = ("WHERE document_id = ?", [document_id]) if document_id else ("", [])
     db.execute(
-        f"""UPDATE statements SET is_open = (
-                kind = 'statement'
-                AND label_count < (SELECT annotators_per_statement FROM project WHERE id = 1)
-                AND EXISTS (SELECT 1 FROM documents d
-                            WHERE d.id = statements.document_id AND d.deleted = 0)
-            ) {where}""",
+        f"UPDATE statements SET is_open = {open_expression()} {where}",
         params,
     )
     bump_queue_generation(db)

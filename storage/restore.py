@@ -27,11 +27,11 @@ from annotate.interchange.labels import (
     check_plan,
 )
 from storage.annotations import save_annotation
-from storage.connection import write
 from storage.documents import add_document, statements_of
 from storage.errors import StorageError
 from storage.project import get_taxonomy
 from storage.schema import schema_version
+from storage.transactions import write
 from storage.users import find_or_create_user, list_users
 
 INSERT_BATCH = 1_000

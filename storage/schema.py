@@ -12,6 +12,8 @@ import sqlite3
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from storage.transactions import write
+
 migrations = Migrations("sourcedesk")
 
 _APPEND_ONLY = """
@@ -47,7 +49,7 @@ _ANNOTATION_COLUMNS = (
 
 @migrations(name="0001_initial")
 def _initial(db: Database) -> None:
-    _run_script(
+    run_script(
         db,
         f"""
         CREATE TABLE project (
@@ -181,7 +183,7 @@ def _queue_positions(db: Database) -> None:
     # (`storage.project.bump_queue_generation`), once per operation, so a bulk import does
     # not pay a trigger per statement.
     bump = "UPDATE queue_state SET generation = generation + 1 WHERE id = 1;"
-    _run_script(
+    run_script(
         db,
         f"""
         CREATE TABLE queue_positions (
@@ -203,7 +205,7 @@ def _queue_positions(db: Database) -> None:
     )
 
 
-def _run_script(db: Database, script: str) -> None:
+def run_script(db: Database, script: str) -> None:
     """Run statements one by one: executescript() would commit the migration's transaction."""
     pending = ""
     for line in script.splitlines(keepends=True):
@@ -218,8 +220,6 @@ def _run_script(db: Database, script: str) -> None:
 def migrate(db: Database) -> int:
     """Apply pending steps; returns the schema version (number of steps applied)."""
     if migrations.pending(db):
-        from storage.connection import write
-
         with write(db):
             # Re-check under the write lock: another process may have migrated meanwhile.
             if migrations.pending(db):
@@ -234,3 +234,17 @@ def schema_version(db: Database) -> int:
 
 def latest_version() -> int:
     return len(migrations._migrations)
+
+
+def _register_later_steps() -> None:
+    """Steps after 0002 live one per module in storage/migrations/, applied in name order."""
+    import importlib
+    import pkgutil
+
+    import storage.migrations as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{package.__name__}.{info.name}")
+
+
+_register_later_steps()

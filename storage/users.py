@@ -9,8 +9,8 @@ from sqlite_utils import Database
 
 from annotate.accounts.passwords import throttle_seconds, verify_password
 from annotate.core.models import Role, User, utcnow
-from storage.connection import write
 from storage.errors import DuplicateError, NotFoundError, StorageError
+from storage.transactions import write
 
 
 def _to_user(row: dict) -> User:

@@ -7,32 +7,18 @@ import logging
 from collections.abc import Callable
 
 import streamlit as st
-from pydantic import ValidationError
 
 import storage
-from annotate.accounts.passwords import PasswordError
-from annotate.core.taxonomy import ScaleLevel, Taxonomy, TaxonomyError
+from annotate.core.errors import USER_ERRORS, one_line
+from annotate.core.taxonomy import ScaleLevel, Taxonomy
 from ui import session
 from ui.markup import highlight_html, plain_html
 
 log = logging.getLogger("sourcedesk.ui")
 
-# Errors a user can cause or act on: their message is shown as it is.
-USER_ERRORS: tuple[type[Exception], ...] = (
-    storage.StorageError,
-    TaxonomyError,
-    PasswordError,
-    ValidationError,
-)
-
-
 def error_message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "value"
-        return f"{where}: {first['msg']}"
     if isinstance(exc, USER_ERRORS):
-        return str(exc) or type(exc).__name__
+        return one_line(exc)
     return (
         "Something went wrong on this page and nothing was changed. The error was logged; "
         "reload the page, and tell an administrator if it happens again."

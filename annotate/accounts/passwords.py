@@ -9,11 +9,13 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from annotate.core.errors import SourceDeskError
+
 MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHasher()
 
 
-class PasswordError(ValueError):
+class PasswordError(SourceDeskError):
     pass
 
 

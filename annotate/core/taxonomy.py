@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from annotate.core.errors import SourceDeskError, validation_line
+
 DATA_DIR = Path(__file__).parent.parent / "data"
 DEFAULT_TAXONOMY_FILE = DATA_DIR / "taxonomy_default.toml"
 SCALES_FILE = DATA_DIR / "scales.toml"
@@ -21,7 +23,7 @@ DEFAULT_SCALE_PRESET = "confidence5"
 _HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(SourceDeskError):
     """A taxonomy or scale file that cannot be used; the message names the file and field."""
 
 
@@ -123,9 +125,9 @@ class ScalePreset(BaseModel):
 
 
 def _format_validation(source: str, exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    return f"{source}: field {where}: {first['msg']}"
+    return validation_line(exc, prefix=f"{source}: field", default="(top level)").replace(
+        "field: ", "field ", 1
+    )
 
 
 def parse_taxonomy(text: str, source: str = "taxonomy") -> Taxonomy:

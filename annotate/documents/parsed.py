@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from annotate.core.errors import SourceDeskError
 from annotate.core.models import StatementKind
 from annotate.statements.segment import segment_text
 
@@ -42,7 +43,7 @@ class ParsedDocument(BaseModel):
     statements: list[ParsedStatement]
 
 
-class IngestError(ValueError):
+class IngestError(SourceDeskError):
     """Bad input; `str(e)` is one line naming the file, and the line and field if known."""
 
     def __init__(

@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from annotate.core.errors import SourceDeskError
+
 DUMP_KIND = "sourcedesk-dump"
 DUMP_FORMAT_VERSION = 1
 
@@ -34,7 +36,7 @@ OMITTED: dict[str, frozenset[str]] = {"users": frozenset({"password_hash"})}
 """Columns never written to a dump."""
 
 
-class DumpError(ValueError):
+class DumpError(SourceDeskError):
     """A dump that cannot be restored; the message names the line and the field."""
 
 

@@ -11,10 +11,11 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from annotate.core.errors import SourceDeskError
 from annotate.core.taxonomy import RatingScale, Taxonomy
 
 
-class LabelImportError(ValueError):
+class LabelImportError(SourceDeskError):
     """An import file with problems; `problems` lists each one (task/line and field)."""
 
     def __init__(self, problems: list[str]) -> None:

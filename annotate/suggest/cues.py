@@ -35,6 +35,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from annotate.core.errors import SourceDeskError, validation_line
+
 __all__ = [
     "Cue",
     "CueDetector",
@@ -102,7 +104,7 @@ class Suggestion(BaseModel):
         return next((c.text for c in outside), "")
 
 
-class PatternError(ValueError):
+class PatternError(SourceDeskError):
     """A pattern file that cannot be used; the message names the file and the pattern id."""
 
 
@@ -301,9 +303,7 @@ def load_patterns(path: Path | str) -> PatternSet:
 
 
 def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(part) for part in err["loc"]) or "file"
-    return f"{loc}: {err['msg']}"
+    return validation_line(exc, default="file")
 
 
 # --- detection ----------------------------------------------------------------------------

@@ -1,0 +1,27 @@
+"""The one definition of an "open" and a "complete" statement.
+
+Open: a statement (not a heading, caption or boilerplate) of a live document that has
+fewer current labels than the project asks for (k); it is in annotators' queues.
+Complete: a statement of a live document with at least k labels. Every query that counts
+progress reads the `live_statements` view (migration 0003), and every write that
+recomputes `statements.is_open` uses `open_expression`, so the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+K = "(SELECT annotators_per_statement FROM project WHERE id = 1)"
+_LIVE_DOCUMENT = (
+    "EXISTS (SELECT 1 FROM documents d WHERE d.id = statements.document_id AND d.deleted = 0)"
+)
+LIVE_STATEMENTS_VIEW = f"""
+CREATE VIEW live_statements AS
+SELECT s.*, (s.label_count >= {K}) AS complete
+FROM statements s JOIN documents d ON d.id = s.document_id
+WHERE d.deleted = 0 AND s.kind = 'statement'
+"""
+
+
+def open_expression(label_count: str = "label_count") -> str:
+    """SQL for `is_open` of a `statements` row; `label_count` may name a parameter holding
+    the new count when the same UPDATE also sets it (SET reads the old row)."""
+    return f"(kind = 'statement' AND {label_count} < {K} AND {_LIVE_DOCUMENT})"

@@ -1,0 +1,4 @@
+"""Operations: plain functions that compose the domain (annotate/) and storage/ and return
+data, in the style of Prodigy recipes. Pages and CLI commands call one of these and render
+what it returns; no rule lives twice.
+"""
