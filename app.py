@@ -1,22 +1,29 @@
 """SourceDesk's Streamlit entry point: page config, the sign-in gate, and the pages a
-role may open. Run with `streamlit run app.py` (database: $SOURCEDESK_DB)."""
+role may open. `sourcedesk serve` runs it inside ui/server.py, which adds the sign-in
+routes (database: $SOURCEDESK_DB)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from annotate.core.errors import SourceDeskError, one_line
 from ui import auth, session
+from ui.markup import literal
 from ui.routes import pages_for
 
 st.set_page_config(page_title="SourceDesk", page_icon=":material/fact_check:", layout="wide")
 
 try:
-    user = auth.gate()
+    try:
+        user = auth.gate()
+    except SourceDeskError as exc:  # no database file, or one this version cannot open
+        st.error(f"SourceDesk cannot open its database: {literal(one_line(exc))}")
+        st.stop()
+        raise
     navigation = st.navigation(pages_for(user.role))
     with st.sidebar:
-        st.caption(f"Signed in as {user.name} ({user.role})")
-        if st.button("Sign out", icon=":material/logout:"):
-            auth.sign_out()
+        st.caption(f"Signed in as {literal(user.name)} ({user.role})")
+        auth.sign_out_control()
     navigation.run()
 finally:
     session.close_db()

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import lines_document
+from builders import lines_document
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 import storage
 from annotate.accounts.passwords import hash_password
 from annotate.documents.ingest import ParsedDocument
+from ui.session import TOKEN_KEY
+from workflows import auth
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -48,11 +50,24 @@ def make_project(path: Path, *, documents: list[list[str]] | None = None, k: int
     return ids  # type: ignore[return-value]
 
 
+def session_for(user_id: int) -> str:
+    """A live session of `user_id` in the database of $SOURCEDESK_DB; returns its token."""
+    db = storage.connect(storage.default_db_path())
+    try:
+        return auth.open_session(db, storage.get_user_by_id(db, user_id))
+    finally:
+        db.close()
+
+
 def app_for(user_id: int | None = None, *, timeout: float = 30) -> AppTest:
-    """The app, signed in as `user_id` (the database comes from $SOURCEDESK_DB)."""
+    """The app, signed in as `user_id` (the database comes from $SOURCEDESK_DB).
+
+    AppTest sends no cookies, so the session token goes where a single sign-on session
+    keeps it; the gate validates it against the database on every run either way.
+    """
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     if user_id is not None:
-        at.session_state["auth_user_id"] = user_id
+        at.session_state[TOKEN_KEY] = session_for(user_id)
     return at
 
 

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 
 import storage
-from annotate.core.models import AnnotationInput, Statement
-from annotate.documents.ingest import ParsedDocument, ParsedStatement, content_hash, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data"
@@ -60,34 +58,23 @@ def users(project_db: storage.Database) -> dict[str, int]:
     return ids
 
 
-def label(statement_id: int, annotator_id: int, source_type: str | None = "named_official",
-          confidence: int | None = 3, **extra: object) -> AnnotationInput:  # fmt: skip
-    return AnnotationInput(
-        statement_id=statement_id,
-        annotator_id=annotator_id,
-        source_type=source_type,
-        confidence=confidence,
-        **extra,  # type: ignore[arg-type]
-    )
+@pytest.fixture
+def cli_db(tmp_path: Path) -> Path:
+    """A database file created by `sourcedesk init`, as a user would."""
+    from cli_helpers import run
+
+    path = tmp_path / "cli.db"
+    result = run("init", "--db", path, "--name", "CLI test")
+    assert result.exit_code == 0, result.output
+    return path
 
 
-def import_text(db: storage.Database, text: str, name: str = "doc.txt") -> list[Statement]:
-    """Import one article through the real parser; returns its statements."""
-    (document,) = parse_file(name, text.encode("utf-8"))
-    outcome = storage.add_document(db, document)
-    assert outcome.status == "added", outcome.message
-    return storage.statements_of(db, outcome.document_id, only_statements=True)  # type: ignore[arg-type]
-
-
-def lines_document(lines: list[str], *, name: str = "doc.txt", **fields: object) -> ParsedDocument:
-    """A parsed document whose statements are exactly its lines (offsets exact, no parser)."""
-    text = "\n".join(lines)
-    statements, start = [], 0
-    for line in lines:
-        if line:
-            statements.append(
-                ParsedStatement(start=start, end=start + len(line), text=line, kind="statement")
-            )
-        start += len(line) + 1
-    values: dict[str, object] = {"language": "fr", "content_hash": content_hash(text), **fields}
-    return ParsedDocument(source_name=name, text=text, statements=statements, **values)  # type: ignore[arg-type]
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark browser tests `e2e` and Streamlit AppTest modules `apptest`, so that
+    `make test-fast` can leave both out (`-m "not e2e and not apptest"`)."""
+    for item in items:
+        path = Path(str(item.fspath))
+        if "e2e" in path.parts:
+            item.add_marker(pytest.mark.e2e)
+        elif path.name.startswith("test_app_") or path.name.endswith("_page.py"):
+            item.add_marker(pytest.mark.apptest)

@@ -1,33 +1,47 @@
-"""The sign-in gate: local accounts, the first administrator, and optional OIDC.
+"""The sign-in gate: local accounts, the first administrator, and optional single sign-on.
 
-Local accounts are checked with argon2 (`annotate.accounts.passwords`); `storage.sign_in`
-throttles repeated failures per account and says how long to wait.
+The forms are plain HTML forms that post to the app's HTTP routes (ui/auth_routes.py),
+which check the password, open a server-side session and set an HttpOnly, SameSite=Strict
+cookie; a reload, a second tab or a shared link then stays signed in and opens the page
+asked for. The routes redirect back with `auth_error` in the query on failure; the gate
+shows a fixed message for it (nothing from the URL is echoed except the first-admin
+validation line, shown as literal text).
 
-While no account can sign in (a new database, or the sample project whose demo
-annotators have no password), the gate offers to create the first administrator instead,
-and creates the project too if the database has none yet.
+The first administrator can be created only in a database with no account at all (or
+with `sourcedesk users add`); a database whose accounts have no password (after `load`,
+or single sign-on only) shows the sign-in form, never the first-admin form.
 
 Single sign-on: when `.streamlit/secrets.toml` has an `[auth]` section (Streamlit's OIDC
-settings: `redirect_uri`, `cookie_secret`, `client_id`, `client_secret`,
-`server_metadata_url`), the gate also shows "Sign in with single sign-on" (`st.login`).
-The identity provider only proves who someone is; what they may do still comes from
-SourceDesk: the OIDC `email` (then `name`) claim must equal the name of an existing,
-active SourceDesk user, whose role applies. Anyone else is refused and signed out of
-the provider session. An administrator therefore creates users named after their email
-addresses (user names may contain `@` and `.`).
+settings), the gate also offers "Sign in with single sign-on" (`st.login`). The provider
+proves an identity; `workflows.auth.sso_user` decides which account it may use (the
+provider's subject bound to an account, or a verified e-mail an administrator set on the
+account; never a display name). See SECURITY.md.
 """
 
 from __future__ import annotations
 
+import html
+from urllib.parse import urlencode, urlsplit
+
 import streamlit as st
 
-import storage
-from annotate.accounts.passwords import MIN_PASSWORD_LENGTH, PasswordError, hash_password
+from annotate.accounts.passwords import MIN_PASSWORD_LENGTH
 from annotate.core.models import User
 from ui import session
-from ui.widgets import error_message
+from workflows import auth
 
-DEFAULT_PROJECT_NAME = "SourceDesk project"
+_STYLE = """
+<style>
+.sd-auth form { display: flex; flex-direction: column; gap: .6rem; max-width: 24rem; }
+.sd-auth label { display: flex; flex-direction: column; gap: .2rem; font-size: .9rem; }
+.sd-auth input { padding: .45rem .6rem; border: 1px solid #bbb; border-radius: .4rem;
+  font-size: 1rem; }
+.sd-auth button { padding: .5rem .9rem; border: 0; border-radius: .4rem; background: #ff4b4b;
+  color: white; font-size: 1rem; cursor: pointer; align-self: flex-start; }
+.sd-signout button { padding: .35rem .7rem; border: 1px solid #bbb; border-radius: .4rem;
+  background: transparent; cursor: pointer; }
+</style>
+"""
 
 
 def oidc_configured() -> bool:
@@ -37,31 +51,67 @@ def oidc_configured() -> bool:
         return False
 
 
-def _oidc_user() -> User | None:
-    """The SourceDesk user matching the provider's identity, if signed in with OIDC."""
+def _next_path() -> str:
+    """The page the browser asked for, without our own auth_* query parameters."""
+    url = st.context.url or "/"
+    parts = urlsplit(url)
+    params = [(k, v) for k, v in st.query_params.items() if not k.startswith("auth_")]
+    query = urlencode(params)
+    return (parts.path or "/") + (f"?{query}" if query else "")
+
+
+def _field(label: str, name: str, kind: str = "text", extra: str = "") -> str:
+    # Field names carry a prefix: the HTML sanitiser drops `name` attributes that could
+    # shadow DOM properties (name="name", name="password").
+    return (
+        f'<label>{html.escape(label)}<input name="sd_{name}" type="{kind}" {extra} '
+        f'id="sd-{name}"></label>'
+    )
+
+
+def _form(action: str, fields: list[str], submit: str) -> str:
+    hidden = f'<input type="hidden" name="sd_next" value="{html.escape(_next_path(), quote=True)}">'
+    body = "".join(fields)
+    return (
+        f'{_STYLE}<div class="sd-auth"><form method="post" action="{action}">'
+        f'{hidden}{body}<button type="submit" id="sd-submit">{html.escape(submit)}</button>'
+        "</form></div>"
+    )
+
+
+def _show_route_error() -> None:
+    error = st.query_params.get("auth_error")
+    if error == "signin":
+        wait = st.query_params.get("auth_wait", "")
+        if wait.isdigit():
+            st.error(f"Too many attempts: wait {int(wait)} s, then try again.")
+        else:
+            st.error("Unknown user name or wrong password.")
+    elif error == "first_admin":
+        st.error(st.query_params.get("auth_detail", "The administrator was not created."))
+    elif error == "unavailable":
+        st.error("Signing in is unavailable right now; try again in a moment.")
+
+
+def _sso_user() -> User | None:
+    """The account of a single sign-on identity, if the provider has signed someone in."""
     try:
         if not st.user.is_logged_in:
             return None
+        claims = st.user.to_dict()
     except Exception:  # st.user is unavailable outside an OIDC-enabled server
         return None
-    for claim in ("email", "name"):
-        value = st.user.get(claim)
-        if not value:
-            continue
-        try:
-            user = storage.get_user(session.db(), str(value))
-        except storage.NotFoundError:
-            continue
-        if user.active:
-            return user
-    st.error(
-        "Your single sign-on identity does not match an active SourceDesk account. "
-        "Ask an administrator to add you."
-    )
-    if st.button("Sign out of single sign-on"):
-        st.logout()
-    st.stop()
-    return None  # pragma: no cover - st.stop() ends the run
+    db = session.db()
+    try:
+        user = auth.sso_user(db, claims)
+    except auth.SsoRefused as exc:
+        st.error(str(exc))
+        if st.button("Sign out of single sign-on"):
+            st.logout()
+        st.stop()
+        raise AssertionError("unreachable") from None  # pragma: no cover
+    session.keep_sso_session(auth.open_session(db, user, via="sso"))
+    return user
 
 
 def gate() -> User:
@@ -70,83 +120,73 @@ def gate() -> User:
     if user is not None:
         return user
     if oidc_configured():
-        user = _oidc_user()
+        user = _sso_user()
         if user is not None:
-            session.sign_in_session(user, via_oidc=True)
             return user
     db = session.db()
-    if storage.count_sign_in_accounts(db) == 0:
-        _first_admin_form(db)
+    if auth.first_admin_allowed(db):
+        _first_admin_form()
     else:
-        _sign_in_form(db)
+        _sign_in_form()
     st.stop()
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _sign_in_form(db: storage.Database) -> None:
+def _sign_in_form() -> None:
     st.title("Sign in to SourceDesk")
-    with st.form("sign_in"):
-        name = st.text_input("User name", key="sign_in_name")
-        password = st.text_input("Password", type="password", key="sign_in_password")
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if submitted:
-        result = storage.sign_in(db, name, password)
-        if result.ok:
-            session.sign_in_session(result.user)  # type: ignore[arg-type]
-            st.rerun()
-        st.error(result.message)
-        if result.wait_seconds and "try again" not in result.message:
-            st.warning(f"Too many failed sign-ins: wait {result.wait_seconds:.0f} s.")
+    _show_route_error()
+    st.html(
+        _form(
+            "/auth/sign-in",
+            [
+                _field("User name", "name", extra='autocomplete="username" required'),
+                _field(
+                    "Password", "password", "password", 'autocomplete="current-password" required'
+                ),
+            ],
+            "Sign in",
+        )
+    )
     if oidc_configured():
         st.divider()
         if st.button("Sign in with single sign-on"):
             st.login()
 
 
-def _first_admin_form(db: storage.Database) -> None:
+def _first_admin_form() -> None:
     st.title("Welcome to SourceDesk")
     st.write(
-        "No account can sign in yet. Create the first administrator; they can then add "
+        "This project has no account yet. Create the first administrator; they can then add "
         "editors and annotators in Settings."
     )
-    needs_project = not storage.has_project(db)
-    with st.form("first_admin"):
-        project_name = (
-            st.text_input("Project name", value=DEFAULT_PROJECT_NAME, key="first_project")
-            if needs_project
-            else ""
-        )
-        name = st.text_input("Administrator name", key="first_name")
-        password = st.text_input(
+    _show_route_error()
+    needs_project = not session.db_has_project()
+    fields = []
+    if needs_project:
+        fields.append(_field("Project name", "project", extra='value="SourceDesk project"'))
+    fields += [
+        _field("Administrator name", "name", extra='autocomplete="username" required'),
+        _field(
             f"Password (at least {MIN_PASSWORD_LENGTH} characters)",
-            type="password",
-            key="first_password",
-        )
-        again = st.text_input("Password again", type="password", key="first_password_again")
-        submitted = st.form_submit_button("Create administrator", type="primary")
-    if not submitted:
-        return
-    if not name.strip():
-        st.error("Administrator name: please enter a name.")
-        return
-    if password != again:
-        st.error("The two passwords differ.")
-        return
-    try:
-        password_hash = hash_password(password)
-        if needs_project:
-            storage.create_project(db, project_name.strip() or DEFAULT_PROJECT_NAME)
-        user = storage.create_first_admin(db, name, password_hash)
-    except (PasswordError, storage.StorageError, ValueError) as exc:
-        st.error(error_message(exc))
-        return
-    session.sign_in_session(user)
-    st.rerun()
+            "password",
+            "password",
+            'autocomplete="new-password" required',
+        ),
+        _field("Password again", "again", "password", 'autocomplete="new-password" required'),
+    ]
+    st.html(_form("/auth/first-admin", fields, "Create administrator"))
 
 
-def sign_out() -> None:
-    via_oidc = session.signed_in_via_oidc()
-    session.sign_out_session()
-    if via_oidc:
-        st.logout()
-    st.rerun()
+def sign_out_control() -> None:
+    """The sidebar's sign-out: a form that posts to the route (which clears the cookie);
+    a single sign-on session ends here and at the provider."""
+    if session.signed_in_via_oidc():
+        if st.button("Sign out", icon=":material/logout:"):
+            auth.end_session(session.db(), session.session_token())
+            session.sign_out_session()
+            st.logout()
+        return
+    st.html(
+        f'{_STYLE}<div class="sd-signout"><form method="post" action="/auth/sign-out">'
+        '<button type="submit" id="sd-sign-out">Sign out</button></form></div>'
+    )

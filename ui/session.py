@@ -2,9 +2,13 @@
 
 Streamlit runs each rerun on a script thread, and a sqlite3 connection must not be
 shared between threads, so the connection lives in thread-local storage: opened on first
-use in a rerun, closed when the rerun ends. The signed-in user is kept in session state
-as an id only and read back from the database on every rerun, so a role change or a
-deactivation takes effect at once.
+use in a rerun, closed when the rerun ends. The web app never creates a database: a
+missing file is an error.
+
+The signed-in user comes from a server-side session (workflows/auth.py) named by the
+HttpOnly cookie the sign-in route set, or, for single sign-on, by a token kept in this
+Streamlit session's state. The session row is read again on every rerun, so a sign-out in
+another tab, a role change or a deactivation takes effect at the next action.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import streamlit as st
 
 import storage
 from annotate.core.models import Role, User
+from workflows import auth
 
-_USER_KEY = "auth_user_id"
+TOKEN_KEY = "auth_session_token"
 _OIDC_KEY = "auth_via_oidc"
 _local = threading.local()
 
@@ -32,9 +37,13 @@ def db() -> storage.Database:
     """This rerun's connection (opened on first use)."""
     database = getattr(_local, "db", None)
     if database is None:
-        database = storage.connect(db_path())
+        database = storage.connect(db_path(), create=False)
         _local.db = database
     return database
+
+
+def db_has_project() -> bool:
+    return storage.has_project(db())
 
 
 def close_db() -> None:
@@ -44,24 +53,26 @@ def close_db() -> None:
         database.close()
 
 
+def session_token() -> str | None:
+    """The token of this browser's session: the cookie, else the SSO token kept here."""
+    token = st.context.cookies.get(auth.SESSION_COOKIE)
+    if isinstance(token, str) and token:
+        return token
+    kept = st.session_state.get(TOKEN_KEY)
+    return kept if isinstance(kept, str) else None
+
+
 def current_user() -> User | None:
     """The signed-in, still active user, or None."""
-    user_id = st.session_state.get(_USER_KEY)
-    if user_id is None:
-        return None
-    try:
-        user = storage.get_user_by_id(db(), user_id)
-    except storage.NotFoundError:
-        user = None
-    if user is None or not user.active:
+    user = auth.session_user(db(), session_token())
+    if user is None and st.session_state.get(TOKEN_KEY):
         sign_out_session()
-        return None
     return user
 
 
-def sign_in_session(user: User, *, via_oidc: bool = False) -> None:
-    st.session_state[_USER_KEY] = user.id
-    st.session_state[_OIDC_KEY] = via_oidc
+def keep_sso_session(token: str) -> None:
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[_OIDC_KEY] = True
 
 
 def sign_out_session() -> None:

@@ -68,17 +68,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Path], str]]:
-    """A factory: `start(db_file)` serves app.py on that database and returns its URL."""
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
+    """A factory: `start(db_file)` serves the app (ui/server.py) on that database and
+    returns its URL."""
     processes: list[subprocess.Popen[bytes]] = []
     logs = tmp_path_factory.mktemp("streamlit-logs")
 
-    def start(db_file: Path) -> str:
+    def start(db_file: Path, env_extra: dict[str, str] | None = None) -> str:
         port = _free_port()
         log = logs / f"streamlit-{port}.log"
         env = {**os.environ, storage.DB_ENV_VAR: str(db_file), "PYTHONUNBUFFERED": "1"}
+        env.update(env_extra or {})
         command = [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "server.py"),
             "--server.port", str(port), "--server.address", "127.0.0.1",
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none", "--server.runOnSave", "false",

@@ -76,7 +76,7 @@ def open_page(page: Any, title: str) -> None:
 def sign_in(page: Any, name: str) -> None:
     heading(page, "Sign in to SourceDesk")
     page.get_by_label("User name").fill(name)
-    page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text(f"Signed in as {name}").wait_for(timeout=WAIT_MS)
 
@@ -156,6 +156,7 @@ def test_first_admin_import_blind_labelling_and_adjudication(
     app_server: Callable[[Path], str], browser: Any, tmp_path: Path
 ) -> None:
     db_file = tmp_path / "e2e.db"
+    storage.connect(db_file).close()  # the web app opens a database, it never creates one
     url = app_server(db_file)
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.set_default_timeout(WAIT_MS)

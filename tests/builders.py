@@ -1,0 +1,44 @@
+"""Builders shared by the tests: labels, documents with exact offsets, imported articles.
+
+A plain module (not a conftest, not a test file), so that tests import what they use from
+one place.
+"""
+
+from __future__ import annotations
+
+import storage
+from annotate.core.models import AnnotationInput, Statement
+from annotate.documents.ingest import ParsedDocument, ParsedStatement, content_hash, parse_file
+
+
+def label(statement_id: int, annotator_id: int, source_type: str | None = "named_official",
+          confidence: int | None = 3, **extra: object) -> AnnotationInput:  # fmt: skip
+    return AnnotationInput(
+        statement_id=statement_id,
+        annotator_id=annotator_id,
+        source_type=source_type,
+        confidence=confidence,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def import_text(db: storage.Database, text: str, name: str = "doc.txt") -> list[Statement]:
+    """Import one article through the real parser; returns its statements."""
+    (document,) = parse_file(name, text.encode("utf-8"))
+    outcome = storage.add_document(db, document)
+    assert outcome.status == "added", outcome.message
+    return storage.statements_of(db, outcome.document_id, only_statements=True)  # type: ignore[arg-type]
+
+
+def lines_document(lines: list[str], *, name: str = "doc.txt", **fields: object) -> ParsedDocument:
+    """A parsed document whose statements are exactly its lines (offsets exact, no parser)."""
+    text = "\n".join(lines)
+    statements, start = [], 0
+    for line in lines:
+        if line:
+            statements.append(
+                ParsedStatement(start=start, end=start + len(line), text=line, kind="statement")
+            )
+        start += len(line) + 1
+    values: dict[str, object] = {"language": "fr", "content_hash": content_hash(text), **fields}
+    return ParsedDocument(source_name=name, text=text, statements=statements, **values)  # type: ignore[arg-type]

@@ -1,0 +1,95 @@
+"""Importing documents: parse each file (annotate.documents) and store what parsed
+(storage), one transaction per document, with an outcome per document.
+
+The CLI's `import` and the Documents page both call `import_files`; a file that cannot be
+parsed becomes an error outcome naming the file, and the other files still import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import storage
+from annotate.documents.ingest import ColumnMapping, IngestError, ParsedDocument, parse_path
+
+__all__ = ["DEFAULT_MAX_BYTES", "ImportReport", "import_files", "import_parsed"]
+
+DEFAULT_MAX_BYTES = 20_000_000
+
+
+@dataclass
+class ImportReport:
+    """What an import did, document by document."""
+
+    outcomes: list[storage.ImportOutcome] = field(default_factory=list)
+
+    @property
+    def added(self) -> int:
+        return sum(o.status == "added" for o in self.outcomes)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(o.status == "duplicate" for o in self.outcomes)
+
+    @property
+    def errors(self) -> int:
+        return sum(o.status == "error" for o in self.outcomes)
+
+    @property
+    def statements(self) -> int:
+        return sum(o.statements for o in self.outcomes if o.status == "added")
+
+    @staticmethod
+    def describe(outcome: storage.ImportOutcome) -> str:
+        """One line for an outcome, naming its file once."""
+        if outcome.message.startswith(outcome.source_name):
+            return outcome.message
+        return f"{outcome.source_name}: {outcome.message}"
+
+    def summary(self) -> str:
+        return (
+            f"{self.added} document(s) added ({self.statements} statements), "
+            f"{self.duplicates} duplicate(s) skipped, {self.errors} error(s)"
+        )
+
+
+def import_parsed(
+    db: storage.Database,
+    documents: Iterable[ParsedDocument],
+    report: ImportReport | None = None,
+    on_outcome: Callable[[storage.ImportOutcome], None] | None = None,
+) -> ImportReport:
+    """Store parsed documents (each in its own transaction; duplicates are reported)."""
+    storage.get_project(db)  # no project: one clear error before anything is written
+    report = report or ImportReport()
+    for outcome in storage.add_documents(db, documents):
+        report.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+    return report
+
+
+def import_files(
+    db: storage.Database,
+    paths: Iterable[Path],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    mapping: ColumnMapping | None = None,
+    on_outcome: Callable[[storage.ImportOutcome], None] | None = None,
+) -> ImportReport:
+    """Parse and store each file; a file that does not parse is one error outcome."""
+    storage.get_project(db)
+    report = ImportReport()
+    for path in paths:
+        try:
+            parsed = parse_path(path, max_bytes=max_bytes, mapping=mapping)
+        except IngestError as exc:
+            outcome = storage.ImportOutcome(source_name=exc.file, status="error", message=str(exc))
+            report.outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+            continue
+        import_parsed(db, parsed, report, on_outcome)
+    return report
