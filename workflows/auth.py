@@ -135,7 +135,7 @@ def sign_in(
     db: storage.Database, name: str, password: str, *, address: str | None = None
 ) -> SignInOutcome:
     """Check a password (throttled in storage) and open a session when it is right."""
-    result = storage.sign_in(db, name, password)
+    result = storage.sign_in(db, name, password, address=address)
     if not result.ok or result.user is None:
         return SignInOutcome(False, result.message, wait_seconds=result.wait_seconds)
     token = open_session(db, result.user)
