@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 from typer.exceptions import TyperException
 
 import storage
-from annotate.core.errors import USER_ERRORS, one_line
+from annotate.core.errors import USER_ERRORS, SourceDeskError, one_line
+from storage.connection import is_read_only_error, is_writable
 
 app = typer.Typer(
     name="sourcedesk",
@@ -58,10 +60,15 @@ def db_path(db: Path | None) -> Path:
 _opened: list[storage.Database] = []
 
 
-def open_db(db: Path | None) -> storage.Database:
+def open_db(db: Path | None, *, create: bool = True) -> storage.Database:
     """Open the database for this command; `friendly_errors` closes it when the command ends,
-    so no idle connection outlives the command (a restore needs the file to itself)."""
-    database = storage.connect(db_path(db))
+    so no idle connection outlives the command (a restore needs the file to itself).
+    A database this process may not write is opened read-only: reading commands work,
+    writing ones fail with one line. Reading commands pass `create=False`: a missing
+    database is an error, never a new empty file."""
+    path = db_path(db)
+    read_only = path.exists() and not is_writable(path)
+    database = storage.connect(path, read_only=read_only, create=create)
     _opened.append(database)
     return database
 
@@ -81,6 +88,8 @@ def error_line(exc: BaseException) -> str:
         return f"{where}{exc.strerror or one_line(exc)}"
     if isinstance(exc, RecursionError):
         return "the input is nested too deeply to read"
+    if is_read_only_error(exc):
+        return "the database is read-only for this user: reading commands only"
     if isinstance(exc, MemoryError):
         return "out of memory: the input is too large for this machine"
     return f"internal error ({type(exc).__name__}: {one_line(exc)}); nothing was changed"
@@ -99,7 +108,7 @@ def friendly_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (typer.Exit, typer.Abort, TyperException):
             raise  # Typer's own usage errors and exits: it prints them itself
-        except (*USER_ERRORS, OSError) as exc:
+        except (SourceDeskError, ValidationError, OSError) as exc:
             typer.echo(f"error: {error_line(exc)}", err=True)
             raise typer.Exit(1) from None
         except Exception as exc:  # the last line of defence: no traceback reaches the user

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 
@@ -35,7 +35,7 @@ def hashed_password(given: str | None) -> str:
 def checked_role(value: str, option: str) -> Role:
     if value not in ROLES:
         raise SourceDeskError(f"{option}: {value!r} is not a role ({', '.join(ROLES)})")
-    return cast(Role, value)
+    return value
 
 
 EmailOption = Annotated[

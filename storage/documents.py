@@ -116,7 +116,7 @@ def add_document(db: Database, parsed: ParsedDocument) -> ImportOutcome:
                         "do not match its text in the document"
                     )
                 rows.append(statement.model_dump(exclude={"id"}))
-            db["statements"].insert_all(rows)
+            db.table("statements").insert_all(rows)
             refresh_open_statements(db, document_id)
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -138,7 +138,9 @@ def _insert_document(db: Database, document: Document) -> int:
     data = document.model_dump(exclude={"id"})
     data["published"] = document.published.isoformat() if document.published else None
     data["imported_at"] = document.imported_at.isoformat()
-    return db["documents"].insert(data).last_pk
+    last_pk = db.table("documents").insert(data).last_pk
+    assert last_pk is not None  # an INTEGER PRIMARY KEY insert always returns its rowid
+    return int(last_pk)
 
 
 def add_documents(db: Database, parsed: Iterable[ParsedDocument]) -> list[ImportOutcome]:
@@ -246,7 +248,7 @@ def _replace_segmentation(
             document_id=document_id, position=position, start=start, end=end, text=text, kind=kind
         )
         rows.append(statement.model_dump(exclude={"id"}))
-    db["statements"].insert_all(rows)
+    db.table("statements").insert_all(rows)
     refresh_open_statements(db, document_id)
     return statements_of(db, document_id)
 
@@ -299,7 +301,7 @@ def assign_document(db: Database, document_id: int, user_ids: Sequence[int], by:
         get_document(db, document_id)
         db.execute("DELETE FROM assignments WHERE document_id = ?", [document_id])
         now = utcnow().isoformat()
-        db["assignments"].insert_all(
+        db.table("assignments").insert_all(
             {"document_id": document_id, "user_id": uid, "assigned_by": by, "created_at": now}
             for uid in user_ids
         )

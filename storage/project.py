@@ -63,7 +63,7 @@ def create_project(
         suggestions_enabled=suggestions_enabled,
     )
     with write(db):
-        db["project"].insert(
+        db.table("project").insert(
             {
                 "id": 1,
                 "name": project.name,

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from annotate.agreement.reliability import ReliabilityData
 
-Reference = Mapping[Hashable, Any] | pd.Series
+Reference: TypeAlias = Mapping[Hashable, Any] | pd.Series
 
 COLUMNS = ["unit", "label", "method", "tied_labels", "votes", "n_votes"]
 

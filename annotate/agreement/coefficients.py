@@ -109,7 +109,7 @@ def with_interval(
             n_pairable=n_pairable,
             n_coders=n_coders,
             explanation=explanation,
-            **extra,  # type: ignore[arg-type]
+            **extra,
         )
     low, high, defined = None, None, 0
     if n_boot > 0:
@@ -129,7 +129,7 @@ def with_interval(
         n_pairable=n_pairable,
         n_coders=n_coders,
         explanation=explanation,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 
@@ -375,13 +375,15 @@ def fleiss_kappa(
         blocks: tuple[np.ndarray, ...] = (np.ones(len(kept)), _rowsum(kept * kept), kept)
         offset = 2
 
-        def finish(t: np.ndarray) -> np.ndarray:
+        def finish_modal(t: np.ndarray) -> np.ndarray:
             n_u = t[:, 0]
             with np.errstate(divide="ignore", invalid="ignore"):
                 p_bar = (t[:, 1] - n_u * size) / (n_u * size * (size - 1.0))
                 shares = t[:, 2:] / (n_u * size)[:, None]
                 p_e = (shares**2).sum(axis=1)
                 return np.where((n_u > 0) & (p_e < ONE), (p_bar - p_e) / (1.0 - p_e), np.nan)
+
+        finish: Callable[[np.ndarray], np.ndarray] = finish_modal
 
         n_used, n_pairable = int(keep.sum()), int(m[keep].sum())
     elif units == "all":

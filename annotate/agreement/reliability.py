@@ -163,7 +163,7 @@ class ReliabilityData:
             remap = np.full(int(span) + 1, -1, dtype=np.int64)
             remap[used] = np.arange(len(used))
             codes = remap[offset]
-            categories = tuple(int(v + low) for v in used)
+            categories: tuple[float, ...] = tuple(int(v + low) for v in used)
         else:
             codes, uniques = pd.factorize(values, sort=True)
             categories = tuple(float(v) for v in uniques)
