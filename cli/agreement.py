@@ -1,24 +1,29 @@
 """`sourcedesk agreement`: the Agreement page's figures on the command line.
 
-The page and this command share `storage.reports.agreement_report` and
-`annotate.agreement.table`, so both show the same numbers for the same filters.
+The page and this command share `workflows.agreement` and `annotate.agreement.table`, so
+both show the same numbers for the same filters.
 """
 
 from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
 
-from annotate.agreement.report import (
-    ReportFilters,
-)
+import storage
+from annotate.agreement.report import ReportFilters, plain_summary
 from annotate.agreement.table import NO_LABELS, figure_table, one_annotator
+from annotate.core.taxonomy import Taxonomy
 from cli.common import DbOption, JsonOption, app, date_option, friendly_errors, open_db
-from storage.reports import agreement_report
+from workflows.agreement import agreement_report
+
+
+def type_name(taxonomy: Taxonomy, key: str) -> str:
+    source_type = taxonomy.get(key)
+    return source_type.name() if source_type else key
 
 
 class Suggestions(StrEnum):
@@ -30,39 +35,43 @@ class Suggestions(StrEnum):
 SUGGESTION_FILTER: dict[str, bool | None] = {"all": None, "with": True, "without": False}
 
 
-def _number(value: float | None) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value:.3f}"
+def _number(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{float(value):.3f}"
 
 
 def format_table(table: pd.DataFrame, level: float) -> str:
     """The figures as aligned plain text; an undefined figure shows its reason instead."""
     ci = f"{level:.0%} CI"
     header = ["figure", "variable", "value", ci, "n units", "n pairable", "band"]
-    lines = []
-    for row in table.itertuples(index=False):
+    records: list[dict[str, Any]] = table.to_dict("records")
+    lines: list[list[str]] = []
+    for row in records:
+        low = row["ci_low"]
         interval = (
-            f"[{_number(row.ci_low)}, {_number(row.ci_high)}]"
-            if row.ci_low is not None and not pd.isna(row.ci_low)
+            f"[{_number(low)}, {_number(row['ci_high'])}]"
+            if low is not None and not pd.isna(low)
             else "—"
         )
-        band = row.band if isinstance(row.band, str) else ""
+        band = row["band"] if isinstance(row["band"], str) else ""
         lines.append(
             [
-                row.figure,
-                row.variable,
-                _number(row.value),
+                str(row["figure"]),
+                str(row["variable"]),
+                _number(row["value"]),
                 interval,
-                str(row.n_units),
-                str(row.n_pairable),
+                str(row["n_units"]),
+                str(row["n_pairable"]),
                 band,
             ]
         )
     widths = [max(len(r[i]) for r in [header, *lines]) for i in range(len(header))]
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
-    for cells, row in zip(lines, table.itertuples(index=False), strict=True):
+    for cells, row in zip(lines, records, strict=True):
         out.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
-        if isinstance(row.explanation, str) and row.explanation:
-            out.append(f"    ↳ undefined: {row.explanation}")
+        explanation = row["explanation"]
+        undefined = row["value"] is None or pd.isna(row["value"])
+        if undefined and isinstance(explanation, str) and explanation:
+            out.append(f"    ↳ undefined: {explanation}")
     return "\n".join(out)
 
 
@@ -111,7 +120,9 @@ def agreement(
         annotators=annotator or None,
         suggestion_shown=SUGGESTION_FILTER[suggestions.value],
     )
-    report = agreement_report(open_db(db), filters, n_boot=n_boot, seed=seed)
+    database = open_db(db, create=False)
+    report = agreement_report(database, filters, n_boot=n_boot, seed=seed)
+    taxonomy = storage.get_taxonomy(database)
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
@@ -126,6 +137,8 @@ def agreement(
         f"{report.n_documents} documents · annotators: {', '.join(report.annotators)}"
     )
     typer.echo(f"bootstrap: {report.n_boot} resamples over statements, seed {report.seed}")
+    typer.echo("")
+    typer.echo(plain_summary(report, lambda key: type_name(taxonomy, key)))
     typer.echo("")
     typer.echo(format_table(figure_table(report), report.level))
     typer.echo("")

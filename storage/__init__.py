@@ -4,6 +4,7 @@ Callers open a database with `connect(path)` and pass it to the functions below;
 get pydantic models or pandas frames back, never raw rows.
 """
 
+from storage import sessions
 from storage.adjudications import (
     ReviewFilters,
     ReviewItem,
@@ -19,11 +20,15 @@ from storage.annotations import (
     current_annotation,
     delete_annotation,
     document_progress,
+    my_label_count,
     my_progress,
     my_recent,
     next_statements,
     project_progress,
+    queue_size,
+    require_enter,
     save_annotation,
+    set_require_enter,
 )
 from storage.connection import (
     DB_ENV_VAR,
@@ -66,7 +71,6 @@ from storage.project import (
     update_settings,
     update_taxonomy,
 )
-from storage.reports import agreement_report
 from storage.schema import latest_version, schema_version
 from storage.transactions import write
 from storage.users import (
@@ -105,7 +109,6 @@ __all__ = [
     "adjudicate",
     "adjudication_history",
     "adjudications_frame",
-    "agreement_report",
     "annotation_history",
     "annotations_for_statement",
     "annotator_counts",
@@ -137,15 +140,20 @@ __all__ = [
     "list_documents",
     "list_users",
     "merge_statements",
+    "my_label_count",
     "my_progress",
     "my_recent",
     "next_statements",
     "project_progress",
+    "queue_size",
+    "require_enter",
     "review_queue",
     "save_annotation",
     "schema_version",
+    "sessions",
     "set_active",
     "set_password_hash",
+    "set_require_enter",
     "set_role",
     "set_statement_kind",
     "sign_in",

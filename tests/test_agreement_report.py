@@ -9,13 +9,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from annotate.agreement.disagreement import statement_disagreement
 from annotate.agreement.report import (
     LABEL_COLUMNS,
     ReportFilters,
     build_report,
+    plain_summary,
     reading_band,
-    report_to_rows,
 )
+from annotate.agreement.table import (
+    CARD_FIELDS,
+    disagreement_table,
+    headline_records,
+    hidden_line,
+    people_figures,
+    pooled_pair_counts,
+    report_tables,
+)
+from annotate.exports.card import agreement_figures
 
 D1, D2 = dt.date(2024, 1, 10), dt.date(2024, 3, 2)
 COLUMNS = list(LABEL_COLUMNS)
@@ -174,25 +185,25 @@ def test_missing_columns_are_named(labels: pd.DataFrame) -> None:
         build_report(labels.drop(columns=["outlet", "published"]))
 
 
-def test_report_to_rows_and_json(labels: pd.DataFrame, adjudications: pd.DataFrame) -> None:
+def test_report_tables_and_json(labels: pd.DataFrame, adjudications: pd.DataFrame) -> None:
     report = build_report(labels, adjudications, n_boot=20)
-    tables = report_to_rows(report)
+    tables = report_tables(report)
     assert set(tables) == {
-        "coefficients",
+        "figures",
         "labels",
         "annotators",
         "confusions",
         "disagreements",
         "suggestions",
     }
-    coefficients = tables["coefficients"]
+    coefficients = tables["figures"]
     # source type: pa, alpha, Fleiss, AC1, 3 pairs; confidence: pa, 2 alphas, Fleiss, AC2, 3 pairs.
     assert len(coefficients) == 7 + 8
     alpha_row = coefficients[
         (coefficients["variable"] == "source_type")
         & (coefficients["coefficient"] == "krippendorff_alpha")
     ].iloc[0]
-    assert alpha_row["reading"] == "unreliable"
+    assert alpha_row["band"] == "unreliable" and alpha_row["headline"]
     assert alpha_row["value"] == pytest.approx(2 / 3)
     assert tables["disagreements"].iloc[0]["values"] == f"ann={AO}; bob={AO}; cat={UN}"
     dumped = report.model_dump(mode="json")
@@ -218,3 +229,78 @@ def test_empty_labels_give_an_explained_report(labels: pd.DataFrame) -> None:
 )
 def test_reading_band(alpha: float | None, band: str | None) -> None:
     assert reading_band(alpha) == band
+
+
+def test_people_see_figures_without_none_or_raw_names(labels: pd.DataFrame) -> None:
+    report = build_report(labels, n_boot=50)
+    figures = report_tables(report)["figures"]
+    types = figures[figures["variable"] == "source_type"]
+    people = people_figures(types)
+    assert list(people.columns) == ["Figure", "Value", "95% interval", "Statements", "Reading"]
+    cells = people.astype(str).to_numpy().ravel().tolist()
+    assert not any(c in ("None", "nan", "<NA>") for c in cells)
+    alpha = people[people["Figure"] == "Krippendorff's alpha (nominal)"].iloc[0]
+    assert alpha["Value"] == "0.667" and alpha["Reading"] == "unreliable"
+    assert alpha["Statements"] == 5
+    # ann and bob share 5 statements: shown; cat shares 4 with each, and Fleiss' kappa
+    # (statements with three labels) has 4: hidden, with the reason.
+    assert "Cohen's kappa · ann vs bob" in set(people["Figure"])
+    assert "Cohen's kappa · ann vs cat" not in set(people["Figure"])
+    assert hidden_line(types) == (
+        "3 figure(s) not shown: Fleiss' kappa, Cohen's kappa · ann vs cat, "
+        "Cohen's kappa · bob vs cat "
+        "(computed over 4 statement(s) only, fewer than 5)."
+    )
+
+
+def test_plain_summary_says_what_the_figures_mean(labels: pd.DataFrame) -> None:
+    report = build_report(labels, n_boot=0)
+    names = {AO: "Anonymous", UN: "Unattributed", MR: "Media", NO: "Named", OD: "Denial"}
+    text = plain_summary(report, names.__getitem__)
+    assert text.startswith("Agreement on the source type is too low to rely on (α 0.667)")
+    top = report.source_type.confusions[0]
+    assert (
+        f"The most confused pair of source types is {names[top.label_a]} vs "
+        f"{names[top.label_b]}" in text
+    )
+    few = build_report(labels[labels["statement_id"].isin([1, 2])], n_boot=0)
+    assert plain_summary(few).startswith(
+        "Agreement on the source type cannot be measured yet (2 statement(s)"
+    )
+
+
+def test_pooled_pairs_are_integer_counts(labels: pd.DataFrame) -> None:
+    report = build_report(labels, n_boot=0, pair_confusions=True)
+    var = report.source_type
+    pooled = pooled_pair_counts(var)
+    index = {level: i for i, level in enumerate(var.levels)}
+    assert all(isinstance(x, int) for row in pooled for x in row)
+    # Statement 2 (AO, AO, UN) splits two annotator pairs between AO and UN.
+    assert pooled[index[AO]][index[UN]] == pooled[index[UN]][index[AO]] == 2
+    assert pooled[index[NO]][index[NO]] == 3  # statement 1: three agreeing pairs
+    assert np.trace(np.asarray(pooled)) + np.triu(np.asarray(pooled), 1).sum() == 13
+
+
+def test_disagreement_table_uses_the_review_score(labels: pd.DataFrame) -> None:
+    table = disagreement_table(labels)
+    assert list(table["statement_id"]) == [2, 5, 1]  # 3, 4 and 6: no disagreement
+    # The same function storage keeps for the Review queue: 2/3 of pairs split on the type,
+    # plus 0.01 for a one-step spread of confidence (0.68 on both pages, not 0.67).
+    assert table["disagreement"].iloc[0] == statement_disagreement([AO, AO, UN], [3, 2, 2])
+    assert table["disagreement"].iloc[0] == pytest.approx(2 / 3 + 0.01, abs=1e-6)
+    assert table["labels"].iloc[0] == {"ann": (AO, 3), "bob": (AO, 2), "cat": (UN, 2)}
+
+
+def test_the_card_figures_are_the_tables_headline_rows(
+    labels: pd.DataFrame, adjudications: pd.DataFrame
+) -> None:
+    # The one flattening (annotate.agreement.table) carries every fact the card records.
+    report = build_report(labels, adjudications, n_boot=20)
+    card = agreement_figures(labels, adjudications, confidence_levels=[1, 2, 3, 4, 5], n_boot=20)
+    records = headline_records(report)
+    assert [r["coefficient"] for r in records] == [f.coefficient for f in card]
+    for record, figure in zip(records, card, strict=True):
+        for field in CARD_FIELDS:
+            if field == "explanation" and figure.value is not None:
+                continue  # the table also says why a defined figure is not shown
+            assert record[field] == getattr(figure, field), field

@@ -5,16 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apptest_helpers import (
-    ARTICLE,
-    app_for,
-    button,
-    by_label,
-    make_project,
-    open_page,
-    parsed,
-    texts,
-)
+from apptest_helpers import ARTICLE, button, by_label, make_project, parsed, texts
+from page_helpers import page_app
 from streamlit.testing.v1 import AppTest
 
 import storage
@@ -27,8 +19,15 @@ ARTICLE_TXT = (
 ).encode()
 
 
-def documents_page(user_id: int) -> AppTest:
-    return open_page(app_for(user_id).run(), "documents")
+def documents_page(user_id: int, section: str = "Import") -> AppTest:
+    at = page_app("documents", user_id)
+    if section != "Import":
+        section_control(at).set_value(section).run()
+    return at
+
+
+def section_control(at: AppTest):  # type: ignore[no-untyped-def]
+    return at.button_group(key="documents_section")
 
 
 def test_upload_shows_the_segmentation_then_imports(db_file: Path) -> None:
@@ -71,15 +70,17 @@ def test_documents_are_listed_with_progress_and_can_be_assigned(db_file: Path) -
         storage.save_annotation(
             db, AnnotationInput(statement_id=1, annotator_id=ids[name], source_type="expert")
         )
-    at = documents_page(ids["eve"])
+    at = documents_page(ids["eve"], "Documents")
     listing = at.dataframe[0].value
     assert list(listing["statements"]) == [3] and list(listing["complete"]) == [1]
     assert list(listing["labels"]) == [2] and listing["progress"][0] == pytest.approx(1 / 3)
     assert list(listing["assigned to"]) == [""]
-    at.multiselect(key="doc_assignees").set_value(["bob"])
+    by_label(at.multiselect, "Assign to").set_value(["bob"])
     button(at, "Save assignment").click().run()
     assert "Document 1 assigned to bob." in texts(at)
+    assert section_control(at).value == "Documents"  # still here, the message beside the form
     assert list(at.dataframe[0].value["assigned to"]) == ["bob"]
+    assert by_label(at.multiselect, "Assign to").value == ["bob"]  # the record's values
     other = storage.add_document(db, parsed(["Une autre phrase."], "other.txt"))
     assert [s.document_id for s in storage.next_statements(db, ids["bob"], 5)] == [1, 1]
     assert other.document_id in {
@@ -89,21 +90,28 @@ def test_documents_are_listed_with_progress_and_can_be_assigned(db_file: Path) -
 
 def test_merge_split_and_kind_changes_before_labelling(db_file: Path) -> None:
     ids = make_project(db_file)
-    at = documents_page(ids["eve"])
-    at.selectbox(key="seg_position").set_value(0).run()
+    at = documents_page(ids["eve"], "Segmentation")
+    at.selectbox(key="seg_position_1").set_value(0).run()
     button(at, "Merge with the next segment").click().run()
     assert "Segments merged." in texts(at)
     db = storage.connect(db_file)
     merged = storage.statements_of(db, 1)
     assert [s.text for s in merged] == [f"{ARTICLE[0]}\n{ARTICLE[1]}", ARTICLE[2]]
-    at.selectbox(key="seg_position").set_value(0).run()
+    assert section_control(at).value == "Segmentation"
+    at.selectbox(key="seg_position_1").set_value(0).run()
     at.text_input(key="seg_split_words").set_value("Selon")
     button(at, "Split").click().run()
     assert [s.text for s in storage.statements_of(db, 1)] == ARTICLE
-    at.selectbox(key="seg_position").set_value(2).run()
-    at.selectbox(key="seg_kind").set_value("caption")
+    at.selectbox(key="seg_position_1").set_value(2).run()
+    by_label(at.selectbox, "Kind").set_value("caption")
     button(at, "Change kind").click().run()
     assert [s.kind for s in storage.statements_of(db, 1)] == ["statement", "statement", "caption"]
+    assert "Segment 2 is now a caption." in texts(at)
+    # The Kind box follows the selected segment.
+    at.selectbox(key="seg_position_1").set_value(0).run()
+    assert by_label(at.selectbox, "Kind").value == "statement"
+    at.selectbox(key="seg_position_1").set_value(2).run()
+    assert by_label(at.selectbox, "Kind").value == "caption"
 
 
 def test_segmentation_is_frozen_once_labelled(db_file: Path) -> None:
@@ -112,9 +120,10 @@ def test_segmentation_is_frozen_once_labelled(db_file: Path) -> None:
         storage.connect(db_file),
         AnnotationInput(statement_id=1, annotator_id=ids["alice"], source_type="expert"),
     )
-    at = documents_page(ids["eve"])
+    at = documents_page(ids["eve"], "Segmentation")
     button(at, "Merge with the next segment").click().run()
     assert "already has annotations" in at.error[0].value
+    assert section_control(at).value == "Segmentation"
     assert len(storage.statements_of(storage.connect(db_file), 1)) == 3
     assert by_label(at.selectbox, "Kind").value == "statement"
 
@@ -128,3 +137,15 @@ def test_a_table_with_other_column_names_is_mapped_before_import(db_file: Path) 
     at.text_input(key="map_text").set_value("body").run()
     at.text_input(key="map_document").set_value("article_id").run()
     assert [e.label for e in at.expander][1].endswith("1 statements, 0 other segments · fr")
+
+
+def test_the_assignment_form_shows_the_selected_documents_assignees(db_file: Path) -> None:
+    ids = make_project(db_file, documents=[ARTICLE, ["Une autre phrase."]])
+    db = storage.connect(db_file)
+    storage.assign_document(db, 2, [ids["alice"]], ids["eve"])
+    at = documents_page(ids["eve"], "Documents")
+    assert by_label(at.multiselect, "Assign to").value == []
+    at.selectbox(key="doc_assign_pick").set_value(2).run()
+    assert by_label(at.multiselect, "Assign to").value == ["alice"]
+    at.selectbox(key="doc_assign_pick").set_value(1).run()
+    assert by_label(at.multiselect, "Assign to").value == []

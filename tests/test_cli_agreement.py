@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import krippendorff
+import numpy as np
 import pytest
-from apptest_helpers import PASSWORD, app_for, by_label, open_page
+from apptest_helpers import PASSWORD, by_label
+from page_helpers import page_app
 from typer.testing import CliRunner
 
 import cli.agreement
@@ -14,7 +17,7 @@ import cli.main  # noqa: F401  (registers the other commands)
 import storage
 from annotate.accounts.passwords import hash_password
 from cli.common import app
-from cli.sample import load_sample
+from workflows.sample import SAMPLE_DIR, load_sample
 
 runner = CliRunner()
 
@@ -39,12 +42,14 @@ def test_the_table_lists_each_figure_with_interval_and_band(sample_db: Path) -> 
     result = runner.invoke(app, ["agreement", "--db", str(sample_db), "--n-boot", "100"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "97 labels · 33 statements · 2 documents" in out
+    assert "72 labels · 32 statements · 2 documents" in out
+    assert "Agreement on the source type is tentative (α 0.720, 95% interval " in out
+    assert "The most confused pair of source types is Other outlet's report vs Unattributed" in out
     header = next(line for line in out.splitlines() if line.startswith("figure"))
     assert header.split() == ["figure", "variable", "value", "95%", "CI", "n", "units", "n",
                               "pairable", "band"]  # fmt: skip
     alpha = next(line for line in out.splitlines() if "Krippendorff's alpha (nominal)" in line)
-    assert "0.567" in alpha and alpha.endswith("unreliable") and " 32 " in alpha
+    assert "0.720" in alpha and alpha.endswith("tentative") and " 32 " in alpha
     assert "Krippendorff's alpha (ordinal)" in out and "Krippendorff's alpha (interval)" in out
     assert out.count("Cohen's kappa (quadratic weights) · ") == 3
     assert "Gwet's AC1" in out and "Gwet's AC2 (quadratic weights)" in out
@@ -52,57 +57,65 @@ def test_the_table_lists_each_figure_with_interval_and_band(sample_db: Path) -> 
 
 def test_json_is_the_report(sample_db: Path) -> None:
     report = run_json(sample_db, "--n-boot", "50", "--seed", "7")
-    assert (report["n_boot"], report["seed"], report["n_labels"]) == (50, 7, 97)
+    assert (report["n_boot"], report["seed"], report["n_labels"]) == (50, 7, 72)
     assert report["annotators"] == ["annotator_a", "annotator_b", "annotator_c"]
     alpha = report["source_type"]["alpha"]["nominal"]
-    assert alpha["value"] == pytest.approx(0.5667187907219182)
-    assert report["source_type"]["reading"] == "unreliable"
+    assert alpha["value"] == pytest.approx(demo_alpha())
+    assert report["source_type"]["reading"] == "tentative"
     assert set(report["confidence"]["alpha"]) == {"ordinal", "interval"}
     assert report["confidence"]["cohen_pairs"][0]["weights"] == "quadratic"
 
 
-def test_json_matches_what_the_page_computed(
-    sample_db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def demo_alpha() -> float:
+    """Nominal alpha of the demo labels, by the `krippendorff` package (the oracle)."""
+    rows = [json.loads(line) for line in (SAMPLE_DIR / "DEMO_annotations.jsonl").open()]
+    rows = [r for r in rows if not r["skipped"]]
+    units = sorted({(r["document"], r["statement_starts_with"]) for r in rows})
+    coders = sorted({r["annotator"] for r in rows})
+    codes = {t: i for i, t in enumerate(sorted({r["source_type"] for r in rows}))}
+    grid = np.full((len(coders), len(units)), np.nan)
+    for r in rows:
+        grid[coders.index(r["annotator"]), units.index((r["document"],
+             r["statement_starts_with"]))] = codes[r["source_type"]]  # fmt: skip
+    return float(krippendorff.alpha(reliability_data=grid, level_of_measurement="nominal"))
+
+
+def test_json_matches_what_the_page_shows(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(storage.DB_ENV_VAR, str(sample_db))
     db = storage.connect(sample_db)
     editor = storage.add_user(db, "eve", "editor", hash_password(PASSWORD)).id
     db.close()
-    at = open_page(app_for(editor, timeout=60).run(), "agreement")
+    at = page_app("agreement", editor)  # type: ignore[arg-type]
     by_label(at.number_input, "Bootstrap resamples").set_value(300).run()
     by_label(at.multiselect, "Documents").set_value([2]).run()
-    tables = [d.value for d in at.dataframe if "figure" in d.value.columns]
+    tables = [d.value for d in at.dataframe if "Figure" in d.value.columns]
     page = {
-        (variable, row.figure): (row.value, row.ci_low, row.ci_high)
+        (variable, row["Figure"]): (row["Value"], row["95% interval"])
         for variable, table in zip(("source_type", "confidence"), tables, strict=True)
-        for row in table.itertuples()
+        for _, row in table.iterrows()
     }
     report = run_json(sample_db, "--n-boot", "300", "--document", "2")
-    cli_values = {}
-    for variable in ("source_type", "confidence"):
-        var = report[variable]
-        results = [var["percent_agreement"], *var["alpha"].values(), var["fleiss"], var["gwet"]]
-        for r in results + var["cohen_pairs"]:
-            cli_values[r["coefficient"], r.get("metric"), tuple(r["coders"] or ())] = (
-                r["value"],
-                r["ci_low"],
-                r["ci_high"],
-            )
-    alpha_page = page["source_type", "Krippendorff's alpha (nominal)"]
-    assert alpha_page == cli_values["krippendorff_alpha", "nominal", ()]
-    assert (
-        page["confidence", "Krippendorff's alpha (ordinal)"]
-        == (cli_values["krippendorff_alpha", "ordinal", ()])
+
+    def shown(r: dict) -> tuple[str, str]:  # type: ignore[type-arg]
+        return f"{r['value']:.3f}", f"{r['ci_low']:.3f} to {r['ci_high']:.3f}"
+
+    assert page["source_type", "Krippendorff's alpha (nominal)"] == shown(
+        report["source_type"]["alpha"]["nominal"]
     )
-    assert page["confidence", "Fleiss' kappa"] == cli_values["fleiss_kappa", None, ()]
-    pair = ("annotator_a", "annotator_b")
-    assert (
-        page["confidence", "Cohen's kappa (quadratic weights) · annotator_a vs annotator_b"]
-        == (cli_values["cohen_kappa", None, pair])
+    assert page["confidence", "Krippendorff's alpha (ordinal)"] == shown(
+        report["confidence"]["alpha"]["ordinal"]
     )
+    assert page["confidence", "Fleiss' kappa"] == shown(report["confidence"]["fleiss"])
+    pair = next(
+        r for r in report["confidence"]["cohen_pairs"]
+        if r["coders"] == ["annotator_a", "annotator_b"]
+    )  # fmt: skip
+    assert page[
+        "confidence", "Cohen's kappa (quadratic weights) · annotator_a vs annotator_b"
+    ] == shown(pair)
     # And the filter mattered: the whole project gives another alpha.
     whole = run_json(sample_db, "--n-boot", "0")["source_type"]["alpha"]["nominal"]["value"]
-    assert whole != alpha_page[0]
+    assert f"{whole:.3f}" != page["source_type", "Krippendorff's alpha (nominal)"][0]
 
 
 def test_filters_change_the_values(sample_db: Path) -> None:

@@ -14,12 +14,13 @@ def test_init_with_sample_loads_both_articles_and_the_demo_labels(tmp_path: Path
     path = tmp_path / "sample.db"
     result = run("init", "--db", path, "--k", "3", "--sample")
     assert result.exit_code == 0, result.output
-    assert "sample project: 2 documents, 99 demo annotations" in result.output
+    assert "sample project: 2 documents, 72 demo annotations, 1 fragment(s) merged" in result.output
     status = json.loads(run("status", "--db", path, "--json").output)
-    assert (status["documents"], status["statements"], status["annotations"]) == (2, 33, 99)
+    # The stray "efforts." is merged into the statement before it: 32 statements, not 33.
+    assert (status["documents"], status["statements"], status["annotations"]) == (2, 32, 72)
     assert status["annotators_per_statement"] == 3
-    # Every statement but the stray "efforts." has three labels.
-    assert status["complete"] == 32
+    # Only 8 statements carry three demo labels, so a new annotator has work waiting.
+    assert status["complete"] == 8
     assert [a["annotator"] for a in status["annotators"]] == [
         "annotator_a",
         "annotator_b",

@@ -15,14 +15,14 @@ BAND_COLOURS = {"reliable": "#2e7d32", "tentative": "#ef6c00", "unreliable": "#c
 
 
 def matrix_frame(
-    matrix: Sequence[Sequence[float]],
+    matrix: Sequence[Sequence[int]],
     levels: Sequence[str],
     *,
     name: Callable[[str], str] = str,
 ) -> pd.DataFrame:
-    """A square matrix as one row per cell: row label, column label, count."""
+    """A square matrix of counts as one row per cell: row label, column label, count."""
     records = [
-        {"row": name(a), "column": name(b), "count": float(matrix[i][j])}
+        {"row": name(a), "column": name(b), "count": round(matrix[i][j])}
         for i, a in enumerate(levels)
         for j, b in enumerate(levels)
     ]
@@ -42,11 +42,11 @@ def heatmap(cells: pd.DataFrame, *, row_title: str, column_title: str) -> alt.Ch
     )
     squares = base.mark_rect().encode(
         color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), title="count"),
-        tooltip=["row", "column", alt.Tooltip("count:Q", format=".2f")],
+        tooltip=["row", "column", alt.Tooltip("count:Q", format="d")],
     )
     text = (
         base.mark_text(baseline="middle")
-        .encode(text=alt.Text("count:Q", format=".3~f"))
+        .encode(text=alt.Text("count:Q", format="d"))
         .transform_filter(alt.datum.count > 0)
     )
     return (squares + text).properties(height=max(160, 32 * len(order)))
@@ -60,7 +60,7 @@ def bars(frame: pd.DataFrame, *, category: str, value: str, title: str) -> alt.C
         .encode(
             x=alt.X(f"{value}:Q", scale=alt.Scale(domain=[0, 1]), title=title),
             y=alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
-            tooltip=[category, alt.Tooltip(f"{value}:Q", format=".3f")],
+            tooltip=[category, alt.Tooltip(f"{value}:Q", format=".2f")],
         )
         .properties(height=max(120, 26 * len(frame)))
     )
@@ -76,7 +76,7 @@ def grouped_bars(frame: pd.DataFrame, *, category: str, series: str, value: str)
             y=alt.Y(f"{category}:N", title=None),
             yOffset=alt.YOffset(f"{series}:N"),
             color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=[category, series, alt.Tooltip(f"{value}:Q", format=".3f")],
+            tooltip=[category, series, alt.Tooltip(f"{value}:Q", format=".2f")],
         )
         .properties(height=max(140, 44 * frame[category].nunique()))
     )
@@ -89,16 +89,16 @@ def intervals(frame: pd.DataFrame, *, category: str) -> alt.Chart:
         y=alt.Y(f"{category}:N", sort=None, title=None, axis=alt.Axis(labelLimit=320))
     )
     rule = base.mark_rule().encode(
-        x=alt.X("ci_low:Q", scale=alt.Scale(domain=[-1, 1]), title="value and interval"),
+        x=alt.X("ci_low:Q", scale=alt.Scale(domain=[-1, 1]), title="value and its interval"),
         x2="ci_high:Q",
     )
     point = base.mark_point(filled=True, size=60).encode(
         x="value:Q",
         tooltip=[
             category,
-            alt.Tooltip("value:Q", format=".3f"),
-            alt.Tooltip("ci_low:Q", format=".3f"),
-            alt.Tooltip("ci_high:Q", format=".3f"),
+            alt.Tooltip("value:Q", format=".2f", title="value"),
+            alt.Tooltip("ci_low:Q", format=".2f", title="interval from"),
+            alt.Tooltip("ci_high:Q", format=".2f", title="interval to"),
         ],
     )
     return (rule + point).properties(height=max(80, 28 * len(shown)))

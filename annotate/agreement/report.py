@@ -1,15 +1,16 @@
 """The agreement report: one function that the Agreement page and the CLI both render.
 
 `build_report` takes the current labels as a frame (one row per annotator and statement)
-and returns a pydantic model; `model_dump(mode="json")` is the CLI's JSON output and
-`report_to_rows` flattens it into tables for the CLI and CSV downloads.
+and returns a pydantic model; `model_dump(mode="json")` is the CLI's JSON output,
+`annotate.agreement.table` flattens it into tables (the one flattening), and `plain_summary`
+says in words what it means.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Literal, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,9 @@ ADJUDICATION_COLUMNS = ("statement_id", "source_type", "confidence")
 CONFIDENCE_WEIGHTS = "quadratic"
 
 Reading = Literal["reliable", "tentative", "unreliable"]
+# A figure over fewer statements than this says nothing a reader should act on (a kappa
+# over one statement is 0 or 1 by construction): the app and the summary leave it out.
+MIN_UNITS = 5
 
 
 def reading_band(alpha: float | None) -> Reading | None:
@@ -63,6 +67,14 @@ def reading_band(alpha: float | None) -> Reading | None:
     if alpha >= 0.667:
         return "tentative"
     return "unreliable"
+
+
+class Bootstrap(TypedDict):
+    """The bootstrap settings every coefficient of a report shares."""
+
+    n_boot: int
+    seed: int
+    level: float
 
 
 class _Model(BaseModel):
@@ -174,7 +186,7 @@ def _variable(
     seed: int,
     level: float,
 ) -> VariableAgreement:
-    boot = {"n_boot": n_boot, "seed": seed, "level": level}
+    boot: Bootstrap = {"n_boot": n_boot, "seed": seed, "level": level}
     if scale == "nominal":
         metrics = ["nominal"]
         weights = "identity"
@@ -304,7 +316,7 @@ def _suggestion_comparison(
     lookup = pd.Series(shown, index=key)
     value_key = pd.MultiIndex.from_arrays([data.unit_ids[data.unit], data.coder_ids[data.coder]])
     with_flag = lookup.reindex(value_key).to_numpy(dtype=bool)
-    boot = {"n_boot": n_boot, "seed": seed, "level": level}
+    boot: Bootstrap = {"n_boot": n_boot, "seed": seed, "level": level}
     return SuggestionComparison(
         variable=variable,
         metric=metric,
@@ -313,46 +325,49 @@ def _suggestion_comparison(
     )
 
 
-def report_to_rows(report: AgreementReport) -> dict[str, pd.DataFrame]:
-    """Flat tables: coefficients, labels, annotators, confusions, disagreements, suggestions."""
-    coefficient_rows, label_rows, coder_rows, confusion_rows, disagreement_rows = [], [], [], [], []
+READING_WORDS: dict[Reading, str] = {
+    "reliable": "annotators agree reliably on {subject} ({figure})",
+    "tentative": "agreement on {subject} is tentative ({figure})",
+    "unreliable": "agreement on {subject} is too low to rely on ({figure})",
+}
+SUBJECTS = {"source_type": "the source type", "confidence": "confidence"}
+
+
+def _figure(result: AgreementResult) -> str:
+    text = f"α {result.value:.3f}"
+    if result.ci_low is not None and result.ci_high is not None:
+        text += f", {result.level:.0%} interval {result.ci_low:.3f} to {result.ci_high:.3f}"
+    return text
+
+
+def plain_summary(
+    report: AgreementReport, name: Callable[[str], str] = str, *, min_units: int = MIN_UNITS
+) -> str:
+    """What the report means, in one paragraph a fact-checker can act on.
+
+    "Annotators agree reliably on the source type (α 0.840, ...); agreement on confidence is
+    tentative (...). The most confused pair of source types is A vs B (n% of the
+    disagreements)." `name` turns a source-type key into its display name. A variable
+    whose alpha is undefined, or rests on fewer than `min_units` statements, is said to be
+    not yet measurable.
+    """
+    parts = []
     for var in (report.source_type, report.confidence):
-        results = [var.percent_agreement, *var.alpha.values(), var.fleiss, var.gwet]
-        for result in [*results, *var.cohen_pairs]:
-            row = {"variable": var.variable, **result.model_dump(mode="json")}
-            row["coders"] = " vs ".join(result.coders) if result.coders else None
-            row["reading"] = (
-                reading_band(result.value) if result.coefficient == "krippendorff_alpha" else None
+        alpha = var.alpha[var.reading_metric]
+        subject = SUBJECTS.get(var.variable, var.variable)
+        if alpha.value is None or var.reading is None or alpha.n_units < min_units:
+            parts.append(
+                f"agreement on {subject} cannot be measured yet "
+                f"({alpha.n_units} statement(s) labelled by two or more annotators)"
             )
-            coefficient_rows.append(row)
-        label_rows += [{"variable": var.variable, **r.model_dump()} for r in var.labels]
-        coder_rows += [{"variable": var.variable, **r.model_dump()} for r in var.annotators]
-        confusion_rows += [{"variable": var.variable, **r.model_dump()} for r in var.confusions]
-        for rank, r in enumerate(var.top_disagreements, start=1):
-            values = "; ".join(f"{k}={v}" for k, v in r.values.items())
-            row = {"variable": var.variable, "rank": rank, **r.model_dump(), "values": values}
-            disagreement_rows.append(row)
-    suggestion_rows = []
-    for comp in report.suggestions:
-        for shown, result in ((True, comp.with_suggestion), (False, comp.without_suggestion)):
-            suggestion_rows.append(
-                {
-                    "variable": comp.variable,
-                    "metric": comp.metric,
-                    "suggestion_shown": shown,
-                    "alpha": result.value,
-                    "ci_low": result.ci_low,
-                    "ci_high": result.ci_high,
-                    "n_units": result.n_units,
-                    "n_pairable": result.n_pairable,
-                    "explanation": result.explanation,
-                }
-            )
-    return {
-        "coefficients": pd.DataFrame(coefficient_rows),
-        "labels": pd.DataFrame(label_rows),
-        "annotators": pd.DataFrame(coder_rows),
-        "confusions": pd.DataFrame(confusion_rows),
-        "disagreements": pd.DataFrame(disagreement_rows),
-        "suggestions": pd.DataFrame(suggestion_rows),
-    }
+        else:
+            parts.append(READING_WORDS[var.reading].format(subject=subject, figure=_figure(alpha)))
+    text = "; ".join(parts)
+    text = text[0].upper() + text[1:] + "."
+    if report.source_type.confusions:
+        top = report.source_type.confusions[0]
+        text += (
+            f" The most confused pair of source types is {name(top.label_a)} vs "
+            f"{name(top.label_b)} ({top.share_of_disagreement:.0%} of the disagreements)."
+        )
+    return text

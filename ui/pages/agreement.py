@@ -1,8 +1,10 @@
 """Agreement (editors): how far annotators agree on source type and confidence, where they
-disagree, and the labels that come out of their votes.
+disagree, and the labels that come out of their votes, said for fact-checkers.
 
-The report is cached on the data version plus the filters and options, so widgets that
-only change what is displayed never recompute the bootstrap.
+Everything comes from `workflows.agreement.agreement_view`, cached on the data version
+plus the filters and options, so widgets that only change what is displayed never
+recompute the bootstrap. Tables are worded by `annotate.agreement.table`; every CSV
+download is neutralised (`ui.widgets.csv_download`).
 """
 
 from __future__ import annotations
@@ -15,27 +17,41 @@ import pandas as pd
 import streamlit as st
 
 import storage
-from annotate.agreement.aggregated_labels import aggregated_labels
-from annotate.agreement.report import (
-    AgreementReport,
-    ReportFilters,
-    VariableAgreement,
+from annotate.agreement.report import ReportFilters, VariableAgreement, plain_summary
+from annotate.agreement.table import (
+    NO_LABELS,
+    confused_pairs,
+    figure_table,
+    for_people,
+    hidden_line,
+    interval,
+    number,
+    one_annotator,
+    people_figures,
+    pooled_pair_counts,
+    suggestion_table,
 )
-from annotate.agreement.table import NO_LABELS, figure_table, one_annotator
 from annotate.core.taxonomy import RatingScale, Taxonomy, scale_preset
-from storage.frames import statement_texts
-from storage.reports import agreement_report
 from ui import charts, session
-from ui.widgets import data_version, document_titles, level_label, type_name
+from ui.widgets import (
+    csv_download,
+    data_version,
+    document_titles,
+    level_label,
+    show_text,
+    type_name,
+)
+from workflows.agreement import AgreementView, agreement_view
+from workflows.labels import median_seconds_per_label
 
 SUGGESTION_CHOICES: dict[str, bool | None] = {
     "All labels": None,
     "Made with a suggestion shown": True,
     "Made without a suggestion": False,
 }
-VARIABLE_TITLES = {"source_type": "Source type (nominal)", "confidence": "Confidence (ordinal)"}
+VARIABLE_TITLES = {"source_type": "Source type", "confidence": "Confidence"}
 BAND_BADGE = {"reliable": "green", "tentative": "orange", "unreliable": "red"}
-POOLED = "All annotators (pooled coincidences)"
+POOLED = "All annotators together"
 
 Namer = Callable[[str], str]
 
@@ -45,38 +61,16 @@ def _labels(path: str, version: tuple[int, ...]) -> pd.DataFrame:
     return storage.labels_frame(session.db())
 
 
-@st.cache_data(max_entries=32, show_spinner="Computing agreement…")
-def _report(
+@st.cache_data(max_entries=16, show_spinner="Computing agreement…")
+def _view(
     path: str, version: tuple[int, ...], filters_json: str, n_boot: int, seed: int
-) -> AgreementReport:
+) -> AgreementView:
     filters = ReportFilters.model_validate_json(filters_json)
-    return agreement_report(session.db(), filters, n_boot=n_boot, seed=seed, pair_confusions=True)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _aggregates(
-    path: str, version: tuple[int, ...], filters_json: str, levels: tuple[int, ...]
-) -> dict[str, Any]:
-    db = session.db()
-    result = aggregated_labels(
-        storage.labels_frame(db),
-        storage.adjudications_frame(db),
-        levels,
-        ReportFilters.model_validate_json(filters_json),
-    )
-    return {
-        "vs_adjudicated": result.vs_adjudicated,
-        "majority": result.majority,
-        "dawid_skene": result.dawid_skene,
-        "dawid_skene_note": result.dawid_skene_note,
-        "median": result.median_confidence,
-        "texts": statement_texts(db, result.statement_ids),
-        "documents": result.documents,
-    }
+    return agreement_view(session.db(), filters, n_boot=n_boot, seed=seed)
 
 
 def _controls(labels: pd.DataFrame, titles: dict[int, str]) -> tuple[ReportFilters, int, int]:
-    with st.expander("Filters and options", expanded=True):
+    with st.expander("Filters and options"):
         c = st.columns(3)
         documents = c[0].multiselect(
             "Documents",
@@ -98,17 +92,17 @@ def _controls(labels: pd.DataFrame, titles: dict[int, str]) -> tuple[ReportFilte
             placeholder="All annotators",
             key="agr_annotators",
         )
-        c = st.columns([1, 1, 2, 1, 1])
-        date_from = c[0].date_input("Published from", value=None, key="agr_from")
-        date_to = c[1].date_input("Published to", value=None, key="agr_to")
-        shown = c[2].radio(
+        d = st.columns([1, 1, 2, 1, 1])
+        date_from = d[0].date_input("Published from", value=None, key="agr_from")
+        date_to = d[1].date_input("Published to", value=None, key="agr_to")
+        shown = d[2].radio(
             "Suggestions", list(SUGGESTION_CHOICES), horizontal=True, key="agr_suggestions"
         )
-        n_boot = c[3].number_input(
+        n_boot = d[3].number_input(
             "Bootstrap resamples", min_value=0, max_value=20_000, value=1000, step=100,
             key="agr_n_boot",
         )  # fmt: skip
-        seed = c[4].number_input("Seed", min_value=0, value=42, step=1, key="agr_seed")
+        seed = d[4].number_input("Seed", min_value=0, value=42, step=1, key="agr_seed")
     filters = ReportFilters(
         document_ids=documents or None,
         outlets=outlets or None,
@@ -124,15 +118,9 @@ def _chart(chart: Any, extra: int = 70) -> None:
     st.altair_chart(chart, width="stretch", height=charts.shown_height(chart, extra))
 
 
-def _download(frame: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(
-        "Download CSV",
-        frame.to_csv(index=False).encode("utf-8"),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=f"agr_dl_{key}",
-        icon=":material/download:",
-    )
+def _table(frame: pd.DataFrame, **kwargs: Any) -> None:
+    """A table of data: cells are plain text (st.dataframe renders no Markdown)."""
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
 def _namer(variable: str, taxonomy: Taxonomy, scale: RatingScale) -> Namer:
@@ -167,88 +155,76 @@ def render() -> None:
         return
     titles = document_titles()
     filters, n_boot, seed = _controls(labels, titles)
-    filters_json = filters.model_dump_json()
-    report = _report(path, version, filters_json, n_boot, seed)
-    st.caption(
-        f"{report.n_labels} labels · {report.n_statements} statements · "
-        f"{report.n_documents} documents · annotators: {', '.join(report.annotators) or '—'} · "
-        f"{report.n_boot} bootstrap resamples over statements, seed {report.seed}"
-    )
+    view = _view(path, version, filters.model_dump_json(), n_boot, seed)
+    report = view.report
     if report.n_labels == 0:
         st.info(NO_LABELS)
         return
     if len(report.annotators) < 2:
         st.info(one_annotator(report.annotators))
         return
-    extra = _aggregates(path, version, filters_json, tuple(scale.ordinal_values))
     namers = {v: _namer(v, taxonomy, scale) for v in VARIABLE_TITLES}
+    with st.container(border=True):
+        show_text(plain_summary(report, namers["source_type"]))
+    st.caption(
+        f"{report.n_labels} labels on {report.n_statements} statements of "
+        f"{report.n_documents} documents, by {len(report.annotators)} annotators. "
+        f"Intervals: {report.level:.0%}, from {report.n_boot} resamples of the statements."
+    )
     tabs = st.tabs(
         ["Figures", "Confusions", "Per label", "Per annotator", "Suggestions",
          "Disagreements", "Aggregated labels"]
     )  # fmt: skip
     with tabs[0]:
-        _figures(report)
+        _figures(view)
     with tabs[1]:
-        _confusions(report, extra["vs_adjudicated"], namers)
+        _confusions(view, namers)
     with tabs[2]:
-        _per_label(report, namers)
+        _per_label(view, namers)
     with tabs[3]:
-        _per_annotator(report)
+        _per_annotator(view)
     with tabs[4]:
-        _suggestions(report)
+        _suggestions(view)
     with tabs[5]:
-        _disagreements(report, extra, titles, namers)
+        _disagreements(view, titles, namers)
     with tabs[6]:
-        _aggregated(extra, titles, namers)
+        _aggregated(view, titles, namers)
 
 
-def _variables(report: AgreementReport) -> tuple[VariableAgreement, VariableAgreement]:
-    return report.source_type, report.confidence
+def _variables(view: AgreementView) -> tuple[VariableAgreement, VariableAgreement]:
+    return view.report.source_type, view.report.confidence
 
 
-def _figures(report: AgreementReport) -> None:
+def _figures(view: AgreementView) -> None:
     st.caption(
-        "Krippendorff's reading: α ≥ .800 reliable; .667 ≤ α < .800 tentative conclusions "
-        "only; below .667 unreliable. Percent agreement ignores chance: read it beside the "
-        "others. Intervals are percentile bootstrap intervals over statements."
+        "How to read α (Krippendorff's alpha): 0.80 or more, reliable; 0.667 to 0.80, "
+        "tentative conclusions only; below 0.667, unreliable. Percent agreement ignores "
+        "agreement by chance: read it beside the others."
     )
-    table = figure_table(report)
-    for var in _variables(report):
+    table = figure_table(view.report)
+    for var in _variables(view):
         st.subheader(VARIABLE_TITLES[var.variable])
         alpha = var.alpha[var.reading_metric]
-        if var.reading is None or alpha.value is None:
-            st.badge(f"α ({var.reading_metric}) undefined", color="gray")
-            st.caption(f"Why: {alpha.explanation or 'not enough data'}")
-        else:
+        if var.reading is not None and alpha.value is not None:
             st.badge(
-                f"α ({var.reading_metric}) = {alpha.value:.3f} · {var.reading}",
-                color=BAND_BADGE[var.reading],  # type: ignore[arg-type]
+                f"α = {alpha.value:.3f} · {var.reading}",
+                color=BAND_BADGE[var.reading],  # type: ignore[arg-type]  # a colour name
             )
-        rows = table[table["variable"] == var.variable].drop(columns="variable")
-        shown = rows.assign(
-            band=rows["band"].fillna(""),
-            explanation=[
-                f"undefined: {e}" if v is None or pd.isna(v) else (e or "")
-                for v, e in zip(rows["value"], rows["explanation"], strict=True)
-            ],
+        rows = table[table["variable"] == var.variable]
+        people = people_figures(rows)
+        if not people.empty:
+            _table(people)
+            shown = rows[rows["shown"]]
+            _chart(charts.intervals(shown.assign(figure=shown["figure"]), category="figure"))
+        why = hidden_line(rows)
+        if why:
+            st.caption(why)
+        csv_download(
+            people, f"agreement_{var.variable}", f"agr_dl_{var.variable}", "Download these figures"
         )
-        number = st.column_config.NumberColumn(format="%.3f")
-        st.dataframe(
-            shown,
-            hide_index=True,
-            width="stretch",
-            column_config={"value": number, "ci_low": number, "ci_high": number},
-        )
-        if rows["value"].notna().any():
-            _chart(charts.intervals(rows, category="figure"))
-        _download(rows.assign(variable=var.variable), f"agreement_{var.variable}", var.variable)
 
 
-def _confusions(
-    report: AgreementReport,
-    vs_adjudicated: dict[str, dict[str, list[list[int]]]],
-    namers: dict[str, Namer],
-) -> None:
+def _confusions(view: AgreementView, namers: dict[str, Namer]) -> None:
     variable = st.radio(
         "Variable",
         list(VARIABLE_TITLES),
@@ -256,80 +232,88 @@ def _confusions(
         horizontal=True,
         key="agr_confusion_variable",
     )
-    var = report.source_type if variable == "source_type" else report.confidence
+    var = view.report.source_type if variable == "source_type" else view.report.confidence
+    adjudicated = view.aggregated.vs_adjudicated.get(variable, {})
     choices = [POOLED, *(var.pair_confusions or {})]
-    choices += [f"{c} vs adjudicated" for c in vs_adjudicated.get(variable, {})]
+    choices += [f"{c} vs the final label" for c in adjudicated]
     choice = st.selectbox("Compare", choices, key="agr_confusion_pair")
     if choice == POOLED:
-        matrix: list[list[Any]] = var.coincidences
-        row_title, column_title = "label", "paired label (another annotator)"
-    elif choice.endswith(" vs adjudicated"):
-        coder = choice.removesuffix(" vs adjudicated")
-        matrix = vs_adjudicated[variable][coder]
-        row_title, column_title = coder, "adjudicated"
+        matrix = pooled_pair_counts(var)
+        row_title, column_title = "one annotator", "another annotator"
+        st.caption(
+            "Each cell counts pairs of annotators on the same statement: one chose the row "
+            "label, the other the column label. The diagonal is agreement."
+        )
+    elif choice.endswith(" vs the final label"):
+        coder = choice.removesuffix(" vs the final label")
+        matrix = adjudicated[coder]
+        row_title, column_title = coder, "final label"
     else:
         matrix = (var.pair_confusions or {})[choice]
         row_title, column_title = choice.split(" vs ", 1)
     cells = charts.matrix_frame(matrix, var.levels, name=namers[variable])
-    if choice == POOLED:
-        st.caption(
-            "Krippendorff's coincidences: every pair of labels two annotators gave the same "
-            "statement, each statement weighted by 1/(labels − 1). The diagonal is agreement."
-        )
     if cells["count"].sum() == 0:
         st.info("No statements were labelled by both sides of this comparison.")
     else:
         _chart(charts.heatmap(cells, row_title=row_title, column_title=column_title), 200)
-    _download(
-        cells.rename(columns={"row": row_title, "column": column_title}),
-        "confusion",
-        "confusion",
-    )
+        csv_download(
+            cells.rename(columns={"row": row_title, "column": column_title, "count": "count"}),
+            "confusion",
+            "agr_dl_confusion",
+            "Download this matrix",
+        )
     st.subheader("Most confused pairs of labels")
-    confusions = pd.DataFrame([c.model_dump() for c in var.confusions])
-    if confusions.empty:
+    pairs = confused_pairs(var, namers[variable])
+    if pairs.empty:
         st.caption("No disagreement on this variable.")
         return
-    name = namers[variable]
-    confusions["label_a"] = confusions["label_a"].map(name)
-    confusions["label_b"] = confusions["label_b"].map(name)
-    st.dataframe(confusions, hide_index=True, width="stretch")
-    _download(confusions, f"confused_pairs_{variable}", f"pairs_{variable}")
+    _table(pairs)
+    csv_download(pairs, f"confused_pairs_{variable}", f"agr_dl_pairs_{variable}")
 
 
-def _per_label(report: AgreementReport, namers: dict[str, Namer]) -> None:
+def _per_label(view: AgreementView, namers: dict[str, Namer]) -> None:
     st.caption(
-        "Specific agreement: of the labels given to a category, the share another annotator "
-        "matched on the same statement. α (binary): that category against all the others."
+        "Specific agreement: of the times a label was given, how often another annotator "
+        "gave the same label to the same statement."
     )
-    for var in _variables(report):
+    for var in _variables(view):
         st.subheader(VARIABLE_TITLES[var.variable])
         frame = pd.DataFrame([r.model_dump() for r in var.labels])
-        if frame.empty:
+        if frame.empty or not (frame["n_values"] > 0).any():
             st.caption("No labels.")
             continue
-        name = namers[var.variable]
-        frame["label"] = frame["label"].map(name)
-        frame["most_confused_with"] = frame["most_confused_with"].map(
-            lambda v, name=name: name(v) if isinstance(v, str) else ""
-        )
         frame = frame[frame["n_values"] > 0]
+        name = namers[var.variable]
+        chart = frame.assign(label=frame["label"].map(name))
         _chart(
-            charts.bars(frame, category="label", value="specific_agreement",
+            charts.bars(chart, category="label", value="specific_agreement",
                         title="specific agreement")
         )  # fmt: skip
-        st.dataframe(frame, hide_index=True, width="stretch")
-        _download(frame, f"per_label_{var.variable}", f"label_{var.variable}")
+        people = for_people(
+            frame,
+            {
+                "label": "Label",
+                "n_values": "Times given",
+                "specific_agreement": "Specific agreement",
+                "alpha_binary": "α, this label against the rest",
+                "most_confused_with": "Most often confused with",
+            },
+            decimals={"specific_agreement": 2, "alpha_binary": 2},
+            names={"label": name, "most_confused_with": name},
+        )
+        _table(people)
+        csv_download(people, f"per_label_{var.variable}", f"agr_dl_label_{var.variable}")
 
 
-def _per_annotator(report: AgreementReport) -> None:
+def _per_annotator(view: AgreementView) -> None:
     st.caption(
-        "Each annotator against the pooled labels of the others (each statement counts "
-        "once), α without that annotator, and agreement with the adjudicated label."
+        "Each annotator against the others (each statement counts once), how α would "
+        "change without them, and how often they matched the final label."
     )
-    for var in _variables(report):
+    for var in _variables(view):
         st.subheader(VARIABLE_TITLES[var.variable])
         frame = pd.DataFrame([r.model_dump() for r in var.annotators])
+        frame["median_seconds"] = frame["coder"].map(median_seconds_per_label(session.db()))
         long = frame.melt(
             id_vars="coder",
             value_vars=["agreement_with_others", "agreement_with_adjudicated"],
@@ -337,124 +321,145 @@ def _per_annotator(report: AgreementReport) -> None:
             value_name="agreement",
         )
         long["against"] = long["against"].map(
-            {"agreement_with_others": "the others", "agreement_with_adjudicated": "adjudicated"}
+            {"agreement_with_others": "the others", "agreement_with_adjudicated": "final label"}
         )
         _chart(
             charts.grouped_bars(long, category="coder", series="against", value="agreement"), 100
         )
         if frame["n_adjudicated"].sum() == 0:
-            st.caption("No adjudicated statements among these labels yet.")
-        st.dataframe(frame, hide_index=True, width="stretch")
-        _download(frame, f"per_annotator_{var.variable}", f"coder_{var.variable}")
-
-
-def _suggestions(report: AgreementReport) -> None:
-    st.caption(
-        "Krippendorff's alpha over the labels made while a cue suggestion was shown, and "
-        "over those made without one. A higher alpha with suggestions can mean the "
-        "suggestion steered annotators rather than that the task got easier."
-    )
-    rows = []
-    for comp in report.suggestions:
-        for shown, result in (("with", comp.with_suggestion), ("without", comp.without_suggestion)):
-            rows.append(
-                {
-                    "comparison": f"{comp.variable} · {shown} suggestion",
-                    "variable": comp.variable,
-                    "metric": comp.metric,
-                    "suggestion": shown,
-                    "value": result.value,
-                    "ci_low": result.ci_low,
-                    "ci_high": result.ci_high,
-                    "n_units": result.n_units,
-                    "n_pairable": result.n_pairable,
-                    "explanation": "" if result.value is not None else result.explanation,
-                }
-            )
-    frame = pd.DataFrame(rows)
-    number = st.column_config.NumberColumn(format="%.3f")
-    st.dataframe(
-        frame.drop(columns="comparison"),
-        hide_index=True,
-        width="stretch",
-        column_config={"value": number, "ci_low": number, "ci_high": number},
-    )
-    if frame["value"].notna().any():
-        _chart(charts.intervals(frame, category="comparison"))
-    _download(frame, "suggestions", "suggestions")
-
-
-def _disagreements(
-    report: AgreementReport, extra: dict[str, Any], titles: dict[int, str],
-    namers: dict[str, Namer],
-) -> None:  # fmt: skip
-    st.caption("Statements with the most disagreement first; statements all agree on are left out.")
-    texts, documents = extra["texts"], extra["documents"]
-    for var in _variables(report):
-        st.subheader(VARIABLE_TITLES[var.variable])
-        if not var.top_disagreements:
-            st.caption("No disagreement on this variable.")
-            continue
-        name = namers[var.variable]
-        frame = pd.DataFrame(
-            [
-                {
-                    "rank": rank,
-                    "statement": int(d.unit),
-                    "document": titles.get(documents.get(int(d.unit), -1), ""),
-                    "disagreement": d.disagreement,
-                    "labels": "; ".join(f"{c}: {name(v)}" for c, v in d.values.items()),
-                    "text": texts.get(int(d.unit), ""),
-                }
-                for rank, d in enumerate(var.top_disagreements, start=1)
-            ]
-        )
-        # st.dataframe shows cells as plain text: statement text is never rendered.
-        st.dataframe(
+            st.caption("No final labels among these statements yet.")
+        people = for_people(
             frame,
-            hide_index=True,
-            width="stretch",
-            column_config={"disagreement": st.column_config.NumberColumn(format="%.2f")},
+            {
+                "coder": "Annotator",
+                "n_units": "Statements labelled",
+                "n_shared": "Shared with others",
+                "agreement_with_others": "Agreement with the others",
+                "kappa_vs_others": "κ against the others",
+                "alpha_change_without": "Change in α without them",
+                "n_adjudicated": "With a final label",
+                "agreement_with_adjudicated": "Agreement with the final label",
+                "median_seconds": "Median seconds per label",
+            },
+            decimals={
+                "median_seconds": 1,
+                "agreement_with_others": 2,
+                "kappa_vs_others": 2,
+                "alpha_change_without": 2,
+                "agreement_with_adjudicated": 2,
+            },
         )
-        _download(frame, f"disagreements_{var.variable}", f"disagree_{var.variable}")
+        _table(people)
+        csv_download(people, f"per_annotator_{var.variable}", f"agr_dl_coder_{var.variable}")
 
 
-def _aggregated(extra: dict[str, Any], titles: dict[int, str], namers: dict[str, Namer]) -> None:
+def _suggestions(view: AgreementView) -> None:
     st.caption(
-        "One label per statement. Majority vote reports ties as ties; Dawid–Skene weighs "
-        "each annotator by their estimated confusion matrix and gives the posterior of its "
-        "label. An adjudicated label always wins. Confidence: the lower median rating."
+        "α over the labels made while a cue suggestion was shown, and over those made "
+        "without one. A higher α with suggestions can mean the suggestion steered "
+        "annotators rather than that the task got easier."
     )
-    majority, skene, median = extra["majority"], extra["dawid_skene"], extra["median"]
-    if extra["dawid_skene_note"]:
-        st.caption(f"Dawid–Skene: {extra['dawid_skene_note']}")
-    type_name_ = namers["source_type"]
-    conf_name = namers["confidence"]
+    frame = suggestion_table(view.report)
+    shown = frame[frame["shown"]]
+    people = pd.DataFrame(
+        {
+            "Variable": [VARIABLE_TITLES.get(v, v) for v in shown["variable"]],
+            "Labels": ["with a suggestion" if s else "without" for s in shown["suggestion_shown"]],
+            "α": [number(v, 3) for v in shown["alpha"]],
+            f"{view.report.level:.0%} interval": [
+                interval(lo, hi) for lo, hi in zip(shown["ci_low"], shown["ci_high"], strict=True)
+            ],
+            "Statements": shown["n_units"].astype(int),
+        }
+    )
+    if not people.empty:
+        _table(people)
+        csv_download(people, "suggestions", "agr_dl_suggestions")
+    hidden = frame[~frame["shown"]]
+    if not hidden.empty:
+        st.caption(
+            f"{len(hidden)} comparison(s) not shown: "
+            + "; ".join(
+                f"{VARIABLE_TITLES.get(v, v)} {'with' if s else 'without'} a suggestion ({w})"
+                for v, s, w in zip(
+                    hidden["variable"], hidden["suggestion_shown"], hidden["why_hidden"],
+                    strict=True,
+                )
+            )
+            + "."
+        )  # fmt: skip
+
+
+def _disagreements(view: AgreementView, titles: dict[int, str], namers: dict[str, Namer]) -> None:
+    st.caption(
+        "Statements with the most disagreement first (the score the Review page sorts by: "
+        "the share of annotator pairs that chose different source types, plus up to 0.1 "
+        "for a spread in confidence). Statements everyone agrees on are left out."
+    )
+    table = view.disagreements
+    if table.empty:
+        st.caption("No disagreement among these labels.")
+        return
+    type_of, level_of = namers["source_type"], namers["confidence"]
+    frame = pd.DataFrame(
+        {
+            "Statement": table["statement_id"].astype(int),
+            "Document": [titles.get(int(d), "") for d in table["document_id"]],
+            "Disagreement": [number(d) for d in table["disagreement"]],
+            "Labels": [
+                "; ".join(
+                    f"{who}: {type_of(t)}" + (f", {level_of(str(c))}" if c is not None else "")
+                    for who, (t, c) in labels.items()
+                )
+                for labels in table["labels"]
+            ],
+            "Text": [view.texts.get(int(s), "") for s in table["statement_id"]],
+        }
+    )
+    _table(frame)
+    csv_download(frame, "disagreements", "agr_dl_disagreements")
+
+
+def _aggregated(view: AgreementView, titles: dict[int, str], namers: dict[str, Namer]) -> None:
+    st.caption(
+        "One label per statement. A final label set by an editor always wins; otherwise "
+        "the majority, and a tie stays a tie. Dawid–Skene weighs each annotator by how "
+        "reliable they have been. Confidence: the lower middle rating."
+    )
+    agg = view.aggregated
+    majority, skene, median = agg.majority, agg.dawid_skene, agg.median_confidence
+    if agg.dawid_skene_note:
+        st.caption(f"Dawid–Skene: {agg.dawid_skene_note}")
+    type_of, level_of = namers["source_type"], namers["confidence"]
 
     def show(v: Any, name: Namer) -> str:
         return "" if v is None or (not isinstance(v, list | str) and pd.isna(v)) else name(str(v))
 
-    frame = pd.DataFrame({"statement": majority["unit"].astype(int)})
-    frame["document"] = [titles.get(extra["documents"].get(s, -1), "") for s in frame["statement"]]
-    frame["majority"] = [show(v, type_name_) for v in majority["label"]]
-    frame["method"] = majority["method"].to_numpy()
-    frame["tied"] = [
-        ", ".join(type_name_(str(t)) for t in v) if isinstance(v, list) else ""
-        for v in majority["tied_labels"]
-    ]
-    frame["votes"] = [f"{int(a)}/{int(b)}" for a, b in zip(majority["votes"], majority["n_votes"],
-                                                           strict=True)]  # fmt: skip
+    methods = {"majority": "majority", "tie": "tie", "adjudicated": "final label"}
+    statements = majority["unit"].astype(int)
     ds = skene.set_index("unit")
-    frame["dawid_skene"] = [show(ds["label"].get(s), type_name_) for s in frame["statement"]]
-    if "posterior" in ds:
-        frame["posterior"] = [ds["posterior"].get(s) for s in frame["statement"]]
     med = median.set_index("unit")["label"]
-    frame["confidence (median)"] = [show(med.get(s), conf_name) for s in frame["statement"]]
-    frame["text"] = [extra["texts"].get(int(s), "") for s in frame["statement"]]
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        column_config={"posterior": st.column_config.NumberColumn(format="%.3f")},
+    frame = pd.DataFrame(
+        {
+            "Statement": statements,
+            "Document": [titles.get(agg.documents.get(int(s), -1), "") for s in statements],
+            "Majority": [show(v, type_of) for v in majority["label"]],
+            "How": [methods.get(str(m), str(m)) for m in majority["method"]],
+            "Tied between": [
+                ", ".join(type_of(str(t)) for t in v) if isinstance(v, list) else ""
+                for v in majority["tied_labels"]
+            ],
+            "Votes": [
+                f"{int(a)} of {int(b)}"
+                for a, b in zip(majority["votes"], majority["n_votes"], strict=True)
+            ],
+            "Dawid–Skene": [show(ds["label"].get(s), type_of) for s in statements],
+            "Posterior": [
+                number(ds["posterior"].get(s)) if "posterior" in ds else "" for s in statements
+            ],
+            "Confidence": [show(med.get(s), level_of) for s in statements],
+            "Text": [view.texts.get(int(s), "") for s in statements],
+        }
     )
-    _download(frame, "aggregated_labels", "aggregated")
+    _table(frame)
+    csv_download(frame, "aggregated_labels", "agr_dl_aggregated")

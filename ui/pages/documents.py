@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 import storage
 from annotate.core.models import StatementKind, User
@@ -16,6 +17,7 @@ from annotate.documents.ingest import (
     parse_file,
 )
 from ui import session
+from ui.markup import label
 from ui.widgets import (
     clear_document_titles,
     data_version,
@@ -27,15 +29,33 @@ from ui.widgets import (
 )
 
 KINDS: tuple[StatementKind, ...] = ("statement", "heading", "byline", "caption", "boilerplate")
+SECTIONS = ("Import", "Documents", "Segmentation")
+SECTION_KEY = "documents_section"
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+_PARSED_KEY = "doc_parsed_uploads"
+
+
 def _parse(name: str, data: bytes, mapping_json: str) -> tuple[list[ParsedDocument], str]:
     """Parsed documents of one upload, or the reason it cannot be imported."""
     try:
         return parse_file(name, data, mapping=ColumnMapping.model_validate_json(mapping_json)), ""
     except IngestError as exc:
         return [], str(exc)
+
+
+def _parse_current(
+    files: list[UploadedFile], mapping_json: str
+) -> list[tuple[str, list[ParsedDocument], str]]:
+    """Parse the files of the current upload, reusing this session's parses of the same
+    files; parses of earlier uploads are dropped, so memory holds the current one only."""
+    previous = st.session_state.get(_PARSED_KEY, {})
+    current: dict[tuple[str, str], tuple[list[ParsedDocument], str]] = {}
+    for f in files:
+        key = (f.file_id, mapping_json)
+        current[key] = previous.get(key) or _parse(f.name, f.getvalue(), mapping_json)
+    st.session_state[_PARSED_KEY] = current
+    return [(f.name, *current[(f.file_id, mapping_json)]) for f in files]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -62,12 +82,18 @@ def render() -> None:
     editor = session.require_role("editor")
     st.title("Documents")
     show_flash()
-    imports, listing, segments = st.tabs(["Import", "Documents", "Segmentation"])
-    with imports:
+    # A kept navigation choice, not tabs: a save or an error never moves the editor away
+    # from the section they were working in.
+    if st.session_state.get(SECTION_KEY) not in SECTIONS:
+        st.session_state[SECTION_KEY] = SECTIONS[0]
+    section = st.segmented_control(
+        "Section", SECTIONS, key=SECTION_KEY, required=True, label_visibility="collapsed"
+    )
+    if section == "Import":
         _import_tab()
-    with listing:
+    elif section == "Documents":
         _list_tab(editor)
-    with segments:
+    else:
         _segmentation_tab()
 
 
@@ -101,22 +127,22 @@ def _import_tab() -> None:
         "hold one article (or one statement) per row.",
     )
     if not files:
+        st.session_state.pop(_PARSED_KEY, None)
         return
     mapping = ColumnMapping()
     if any(f.name.lower().endswith((".csv", ".jsonl")) for f in files):
         mapping = _column_mapping()
     parsed: list[ParsedDocument] = []
     errors: list[dict[str, str]] = []
-    for f in files:
-        documents, problem = _parse(f.name, f.getvalue(), mapping.model_dump_json())
+    for name, documents, problem in _parse_current(files, mapping.model_dump_json()):
         if problem:
-            errors.append({"source": f.name, "status": "error", "message": problem})
+            errors.append({"source": name, "status": "error", "message": problem})
         parsed.extend(documents)
     st.subheader("Preview")
     for i, doc in enumerate(parsed):
         n = sum(1 for s in doc.statements if s.kind == "statement")
         with st.expander(
-            f"{doc.title or doc.source_name} · {n} statements, "
+            f"{label(doc.title or doc.source_name)} · {n} statements, "
             f"{len(doc.statements) - n} other segments · {doc.language}",
             expanded=i == 0,
         ):
@@ -173,21 +199,32 @@ def _list_tab(editor: User) -> None:
     )
     st.subheader("Assign a document")
     titles = dict(zip(frame["id"], frame["title"], strict=True))
+    assigned = dict(zip(frame["id"], frame["assigned to"], strict=True))
     users = [u for u in storage.list_users(session.db()) if u.active]
-    with st.form("assign"):
-        document_id = st.selectbox("Document", list(titles), format_func=titles.__getitem__)
+    # The document is picked outside the form, so the form shows that document's
+    # assignees (its key carries the document and its current assignment).
+    document_id = st.selectbox(
+        "Document", list(titles), format_func=titles.__getitem__, key="doc_assign_pick"
+    )
+    current = [n for n in str(assigned.get(document_id) or "").split(", ") if n]
+    record = f"{document_id}_{'|'.join(current)}"
+    with st.form(f"assign_{record}"):
         names = st.multiselect(
             "Assign to",
             [u.name for u in users],
-            key="doc_assignees",
+            default=[n for n in current if n in {u.name for u in users}],
+            key=f"doc_assignees_{record}",
             help="An annotator with assigned documents gets only those in their queue; "
             "annotators without assignments get every document.",
         )
         submitted = st.form_submit_button("Save assignment")
+    show_flash("assign")
     if submitted:
-        ids = [u.id for u in users if u.name in names]
-        storage.assign_document(session.db(), int(document_id), ids, editor.id)  # type: ignore[arg-type]
-        flash(f"Document {document_id} assigned to {', '.join(names) or 'nobody'}.")
+        ids = [u.id for u in users if u.name in names and u.id is not None]
+        if editor.id is None:
+            raise storage.NotFoundError("the signed-in editor has no id")
+        storage.assign_document(session.db(), int(document_id), ids, editor.id)
+        flash(f"Document {document_id} assigned to {', '.join(names) or 'nobody'}.", "assign")
         st.rerun()
 
 
@@ -220,15 +257,21 @@ def _segmentation_tab() -> None:
         "Segment",
         [s.position for s in statements],
         format_func=lambda p: f"{p} · {statements[p].text[:90]}",
-        key="seg_position",
+        key=f"seg_position_{document_id}",
     )
     segment = statements[position]
     show_text(segment.text)
+    show_flash("segmentation")
     c1, c2, c3 = st.columns(3)
     with c1:
         merge = st.button("Merge with the next segment", key="seg_merge")
     with c2:
-        kind = st.selectbox("Kind", KINDS, index=KINDS.index(segment.kind), key="seg_kind")
+        kind = st.selectbox(
+            "Kind",
+            KINDS,
+            index=KINDS.index(segment.kind),
+            key=f"seg_kind_{segment.id}_{segment.kind}",  # follows the selected segment
+        )
         set_kind = st.button("Change kind", key="seg_set_kind")
     with c3:
         words = st.text_input("Split before these words", key="seg_split_words")
@@ -238,7 +281,9 @@ def _segmentation_tab() -> None:
             storage.merge_statements(db, document_id, position)
             _done("Segments merged.")
         if set_kind:
-            storage.set_statement_kind(db, segment.id, kind)  # type: ignore[arg-type]
+            if segment.id is None:  # read from the database: always set
+                raise storage.NotFoundError(f"segment {position} has no id")
+            storage.set_statement_kind(db, segment.id, kind)
             _done(f"Segment {position} is now a {kind}.")
         if split:
             offset = segment.text.find(words.strip()) if words.strip() else -1
@@ -254,5 +299,5 @@ def _segmentation_tab() -> None:
 def _done(message: str) -> None:
     _documents.clear()  # a kind change does not move the data version
     clear_document_titles()
-    flash(message)
+    flash(message, "segmentation")
     st.rerun()

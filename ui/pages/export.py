@@ -1,25 +1,60 @@
-"""Export page: editors and admins download the labels as a dataset with its card."""
+"""Export page: editors and admins download the labels as a dataset with its card.
+
+One "Prepare" builds the whole bundle (the data file, its card as Markdown and JSON, and
+any config the format needs) with `workflows.export.export_dataset`, in a temporary
+directory that is removed as soon as the files are read: the bundle then lives in this
+session only (dropped when the options change or the session ends). It is offered as one
+.zip and file by file; the buttons stay until an option changes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import tempfile
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
+from pydantic import ValidationError
 
 import storage
+from annotate.core.errors import SourceDeskError
 from annotate.exports import FORMATS, SHAPES, ExportFilters, ExportOptions
-from storage.exports import export_dataset, export_labelstudio
+from annotate.exports.options import INTERCHANGE
 from ui import session
+from ui.markup import label, literal
+from ui.widgets import error_message
+from workflows.export import export_dataset
 
 MIME = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "jsonl": "application/jsonl",
-    "parquet": "application/vnd.apache.parquet",
-    "labelstudio": "application/json",
+    ".csv": "text/csv",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".jsonl": "application/jsonl",
+    ".parquet": "application/vnd.apache.parquet",
+    ".json": "application/json",
+    ".jsonld": "application/ld+json",
+    ".md": "text/markdown",
+    ".xml": "application/xml",
+    ".zip": "application/zip",
 }
+BUNDLE_KEY = "export_bundle"
+TEMP_PREFIX = "sourcedesk-export-"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A prepared export, held in this session: the options it was made with, its files
+    (name → bytes, the data file first), the zip of them all and the card's text."""
+
+    options: str
+    files: dict[str, bytes]
+    zip_name: str
+    zip_bytes: bytes
+    rows: int
+    card: str | None
 
 
 def _filters(db: storage.Database) -> ExportFilters:
@@ -28,18 +63,87 @@ def _filters(db: storage.Database) -> ExportFilters:
         for p in storage.list_documents(db)
     }
     chosen_docs = st.multiselect(
-        "Documents (none = all)", list(documents), format_func=lambda i: documents[i]
+        "Documents (none = all)",
+        list(documents),
+        format_func=lambda i: label(documents[i]),
+        key="exp_documents",
     )
     names = [u.name for u in storage.list_users(db)]
-    chosen_names = st.multiselect("Annotators (none = all)", names)
-    use_dates = st.checkbox("Only labels saved between two dates")
+    chosen_names = st.multiselect("Annotators (none = all)", names, key="exp_annotators")
+    use_dates = st.checkbox("Only labels saved between two dates", key="exp_use_dates")
     since = until = None
     if use_dates:
-        since, until = st.date_input(
-            "Saved between", value=(dt.date.today() - dt.timedelta(days=30), dt.date.today())
+        picked = st.date_input(
+            "Saved between",
+            value=(dt.date.today() - dt.timedelta(days=30), dt.date.today()),
+            key="exp_dates",
         )
+        # While the user is picking, Streamlit returns a 1-tuple: no range yet.
+        if isinstance(picked, tuple) and len(picked) == 2:
+            since, until = picked
     return ExportFilters(
         document_ids=chosen_docs, annotators=chosen_names, labelled_from=since, labelled_to=until
+    )
+
+
+def _options(db: storage.Database) -> ExportOptions:
+    fmt = st.selectbox("Format", [*FORMATS, *INTERCHANGE], key="exp_format")
+    interchange = fmt in INTERCHANGE
+    shape = st.radio(
+        "Shape",
+        SHAPES,
+        horizontal=True,
+        disabled=interchange,
+        help="long: one row per label; wide: one row per statement",
+        key="exp_shape",
+    )
+    filters = _filters(db)
+    pseudonymise = st.checkbox(
+        "Pseudonymise annotators (annotator_01, ...)", value=True, key="exp_pseudonymise"
+    )
+    all_revisions = st.checkbox(
+        "Every revision (long shape only)",
+        disabled=shape == "wide" or interchange,
+        key="exp_revisions",
+    )
+    aggregation = st.selectbox(
+        "Aggregated label (wide shape)", ["majority", "dawid_skene"], key="exp_aggregation"
+    )
+    return ExportOptions(
+        format=fmt,
+        shape=shape,
+        filters=filters,
+        pseudonymise=pseudonymise,
+        aggregation=aggregation,
+        all_revisions=all_revisions and shape == "long" and not interchange,
+    )
+
+
+def prepare(db: storage.Database, options: ExportOptions, progress_bar: Any = None) -> Bundle:
+    """Export into a temporary directory, read the files and the zip, remove the directory."""
+    total = max(1, storage.totals(db)["revisions" if options.all_revisions else "annotations"])
+
+    def progress(rows: int) -> None:
+        if progress_bar is not None:
+            progress_bar.progress(min(1.0, rows / total), text=f"{rows:,} rows written")
+
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as workdir:
+        result = export_dataset(db, options, Path(workdir), progress=progress)
+        paths = [p for p in result.files if p.exists()]
+        files = {p.name: p.read_bytes() for p in paths}
+        card = result.card_md.read_text(encoding="utf-8") if result.card_md else None
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in files.items():
+            bundle.writestr(name, data)
+    zip_name = f"{Path(result.path.name).stem}.zip"
+    return Bundle(
+        options=options.model_dump_json(),
+        files=files,
+        zip_name=zip_name,
+        zip_bytes=buffer.getvalue(),
+        rows=result.rows,
+        card=card,
     )
 
 
@@ -47,64 +151,50 @@ def render() -> None:
     session.require_role("editor")
     st.title("Export")
     db = session.db()
-    fmt = st.selectbox("Format", [*FORMATS, "labelstudio"])
-    shape = st.radio(
-        "Shape",
-        SHAPES,
-        horizontal=True,
-        disabled=fmt == "labelstudio",
-        help="long: one row per label; wide: one row per statement",
-    )
     try:
-        filters = _filters(db)
-    except ValueError as exc:
-        st.error(str(exc))
+        options = _options(db)
+    except (SourceDeskError, ValidationError) as exc:
+        st.error(error_message(exc))
         return
-    pseudonymise = st.checkbox("Pseudonymise annotators (annotator_01, ...)", value=True)
-    all_revisions = st.checkbox("Every revision (long shape only)", disabled=shape == "wide")
-    aggregation = st.selectbox("Aggregated label (wide shape)", ["majority", "dawid_skene"])
-    if not st.button("Prepare export", type="primary"):
+    bundle: Bundle | None = st.session_state.get(BUNDLE_KEY)
+    if bundle is not None and bundle.options != options.model_dump_json():
+        del st.session_state[BUNDLE_KEY]  # the options changed: that bundle is not theirs
+        bundle = None
+    if st.button("Prepare export", type="primary", key="exp_prepare"):
+        bar = st.progress(0.0, text="exporting…")
+        try:
+            bundle = prepare(db, options, bar)
+        except (SourceDeskError, ValidationError) as exc:
+            st.error(error_message(exc))
+            return
+        st.session_state[BUNDLE_KEY] = bundle
+        bar.progress(1.0, text=f"{bundle.rows:,} rows")
+    if bundle is None:
         return
-    bar = st.progress(0.0, text="exporting…")
-    total = max(1, storage.totals(db)["revisions" if all_revisions else "annotations"])
+    _downloads(bundle)
 
-    def progress(rows: int) -> None:
-        bar.progress(min(1.0, rows / total), text=f"{rows:,} rows written")
 
-    workdir = Path(tempfile.mkdtemp(prefix="sourcedesk-export-"))
-    try:
-        if fmt == "labelstudio":
-            result = export_labelstudio(
-                db, workdir, filters, pseudonymise=pseudonymise, progress=progress
-            )
-        else:
-            options = ExportOptions(
-                format=fmt,
-                shape=shape,
-                filters=filters,
-                pseudonymise=pseudonymise,
-                aggregation=aggregation,
-                all_revisions=all_revisions and shape == "long",
-            )
-            result = export_dataset(db, workdir, options, progress=progress)
-    except (ValueError, storage.StorageError) as exc:
-        st.error(str(exc))
-        return
-    bar.progress(1.0, text=f"{result.rows:,} rows")
+def _downloads(bundle: Bundle) -> None:
+    st.success(f"Ready: {bundle.rows:,} rows in {len(bundle.files)} file(s).")
     st.download_button(
-        f"Download {result.path.name}",
-        result.path.read_bytes(),
-        file_name=result.path.name,
-        mime=MIME[fmt],
+        f"Download everything ({bundle.zip_name})",
+        bundle.zip_bytes,
+        file_name=bundle.zip_name,
+        mime=MIME[".zip"],
+        type="primary",
+        on_click="ignore",
+        key="exp_dl_zip",
+        icon=":material/folder_zip:",
     )
-    extras = [
-        result.card_md,
-        result.card_json,
-        result.path.with_name(f"{result.path.stem}.config.xml"),
-    ]
-    for extra in extras:
-        if extra is not None and extra.exists():
-            st.download_button(f"Download {extra.name}", extra.read_bytes(), file_name=extra.name)
-    if result.card_md is not None:
+    for i, (name, data) in enumerate(bundle.files.items()):
+        st.download_button(
+            f"Download {name}",
+            data,
+            file_name=name,
+            mime=MIME.get(Path(name).suffix, "application/octet-stream"),
+            on_click="ignore",  # no rerun: every other button stays
+            key=f"exp_dl_{i}",
+        )
+    if bundle.card is not None:
         with st.expander("Dataset card"):
-            st.markdown(result.card_md.read_text(encoding="utf-8"))
+            st.markdown(literal(bundle.card))

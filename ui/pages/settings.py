@@ -3,6 +3,10 @@
 A label that annotations use can be retired but never deleted (storage refuses), and
 every taxonomy edit becomes a new taxonomy version, so old labels keep the definitions
 their annotators saw.
+
+The section shown is a kept navigation choice (not tabs), so a save, an error or a rerun
+never moves the administrator away from the form they used; each message appears next to
+the form that caused it.
 """
 
 from __future__ import annotations
@@ -18,33 +22,50 @@ from annotate.accounts.passwords import PasswordError, hash_password
 from annotate.core.models import ROLES
 from annotate.core.taxonomy import SourceType, Taxonomy, TaxonomyError, scale_presets
 from ui import session
-from ui.keys import RESERVED, usable
+from ui.components.scale_mapping import scale_mapping
+from ui.markup import literal
 from ui.widgets import error_message, flash, show_flash
+from workflows.scale import ScaleChangeError, save_taxonomy, update_project_settings
 
-EDIT_ERRORS = (storage.StorageError, TaxonomyError, ValidationError, PasswordError)
+EDIT_ERRORS = (
+    storage.StorageError,
+    TaxonomyError,
+    ValidationError,
+    PasswordError,
+    ScaleChangeError,
+)
+
+
+SECTIONS = ("Project", "Taxonomy", "Users")
+SECTION_KEY = "settings_section"
 
 
 def render() -> None:
     admin = session.require_role("admin")
     st.title("Settings")
     show_flash()
-    project_tab, taxonomy_tab, users_tab = st.tabs(["Project", "Taxonomy", "Users"])
-    with project_tab:
+    if st.session_state.get(SECTION_KEY) not in SECTIONS:
+        st.session_state[SECTION_KEY] = SECTIONS[0]
+    section = st.segmented_control(
+        "Section", SECTIONS, key=SECTION_KEY, required=True, label_visibility="collapsed"
+    )
+    if section == "Project":
         _project()
-    with taxonomy_tab:
+    elif section == "Taxonomy":
         _taxonomy()
-    with users_tab:
+    else:
         _users(admin.name)
 
 
-def _apply(action: Callable[[], object], message: str) -> None:
-    """Run one change; show its error, or flash `message` and rerun."""
+def _apply(action: Callable[[], object], message: str, where: str) -> None:
+    """Run one change; show its error here, or flash `message` (shown by
+    `show_flash(where)` next to the same form) and rerun."""
     try:
         action()
     except EDIT_ERRORS as exc:
         st.error(error_message(exc))
         return
-    flash(message)
+    flash(message, where)
     st.rerun()
 
 
@@ -73,37 +94,40 @@ def _project() -> None:
             help="Suggestions speed labelling up but can bias annotators; every label "
             "records whether a suggestion was shown.",
         )
+        require_enter = st.toggle(
+            "Annotators confirm each label with Enter",
+            value=storage.require_enter(db),
+            help="Off: the last rating key saves the label and moves on (two keys per label).",
+        )
         submitted = st.form_submit_button("Save settings", type="primary")
+    show_flash("project")
     if submitted:
         _apply(
-            lambda: storage.update_settings(
+            lambda: update_project_settings(
                 db,
                 name=name,
                 scale=scale,
                 annotators_per_statement=int(k),
                 suggestions_enabled=suggestions,
+                require_enter=require_enter,
             ),
             "Settings saved.",
+            "project",
         )
+    scale_mapping(db)
 
 
 def _save_taxonomy(current: Taxonomy, types: list[SourceType]) -> None:
-    bad = [t.key for t in types if t.shortcut and not t.retired and not usable(t.shortcut)]
-    if bad:
-        raise TaxonomyError(
-            f"shortcut of {', '.join(bad)}: use one letter or digit, except "
-            f"{' and '.join(k.upper() for k in sorted(RESERVED))} (Streamlit reserves them)"
-        )
     taxonomy = Taxonomy.model_validate(
         {"name": current.name, "version": current.version, "types": [t.model_dump() for t in types]}
     )
-    storage.update_taxonomy(session.db(), taxonomy)
+    save_taxonomy(session.db(), taxonomy)  # refuses keys that collide, naming both
 
 
 def _taxonomy() -> None:
     current = storage.get_taxonomy(session.db())
     types = list(current.types)
-    st.caption(f"{current.name}, version {current.version}")
+    st.caption(f"{literal(current.name)}, version {literal(current.version)}")
     st.dataframe(
         pd.DataFrame(
             [
@@ -137,6 +161,7 @@ def _taxonomy() -> None:
         retired = st.checkbox("Retired (kept for existing labels, no longer offered)",
                               value=chosen.retired)  # fmt: skip
         save = st.form_submit_button("Save type", type="primary")
+    show_flash("taxonomy_edit")
     if save:
         updated = chosen.model_copy(
             update={
@@ -150,19 +175,19 @@ def _taxonomy() -> None:
             }
         )
         new = [*types[:index], updated, *types[index + 1 :]]
-        _apply(lambda: _save_taxonomy(current, new), f"Type {key} saved.")
+        _apply(lambda: _save_taxonomy(current, new), f"Type {key} saved.", "taxonomy_edit")
     c1, c2, c3 = st.columns(3)
     if c1.button("Move up", disabled=index == 0, key="tax_up"):
         new = list(types)
         new[index - 1], new[index] = new[index], new[index - 1]
-        _apply(lambda: _save_taxonomy(current, new), f"Type {key} moved up.")
+        _apply(lambda: _save_taxonomy(current, new), f"Type {key} moved up.", "taxonomy_edit")
     if c2.button("Move down", disabled=index == len(types) - 1, key="tax_down"):
         new = list(types)
         new[index + 1], new[index] = new[index], new[index + 1]
-        _apply(lambda: _save_taxonomy(current, new), f"Type {key} moved down.")
+        _apply(lambda: _save_taxonomy(current, new), f"Type {key} moved down.", "taxonomy_edit")
     if c3.button("Delete type", key="tax_delete"):
         new = [t for t in types if t.key != key]
-        _apply(lambda: _save_taxonomy(current, new), f"Type {key} deleted.")
+        _apply(lambda: _save_taxonomy(current, new), f"Type {key} deleted.", "taxonomy_edit")
 
     st.subheader("Add a type")
     with st.form("tax_add", clear_on_submit=True):
@@ -172,6 +197,7 @@ def _taxonomy() -> None:
         new_shortcut = c1.text_input("Shortcut key", max_chars=1, key="tax_new_shortcut")
         new_color = c2.color_picker("Colour", value="#999999", key="tax_new_color")
         add = st.form_submit_button("Add type")
+    show_flash("taxonomy_add")
     if add:
         _apply(
             lambda: _save_taxonomy(
@@ -187,6 +213,7 @@ def _taxonomy() -> None:
                 ],
             ),
             f"Type {new_key.strip()} added.",
+            "taxonomy_add",
         )
 
 
@@ -217,6 +244,7 @@ def _users(me: str) -> None:
         password = c1.text_input("Password", type="password", key="user_new_password")
         again = c2.text_input("Password again", type="password", key="user_new_again")
         add = st.form_submit_button("Add user", type="primary")
+    show_flash("user_add")
     if add:
         if password != again:
             st.error("The two passwords differ.")
@@ -226,6 +254,7 @@ def _users(me: str) -> None:
                     db, name, role, hash_password(password) if password else ""
                 ),
                 f"User {name.strip()} added.",
+                "user_add",
             )
     if not users:
         return
@@ -233,22 +262,34 @@ def _users(me: str) -> None:
     names = [u.name for u in users]
     who = st.selectbox("User", names, key="user_pick")
     user = users[names.index(who)]
+    # Keys carry the user and their current values, so each box shows the selected
+    # user's record (and a change elsewhere) rather than what was picked for another.
+    record = f"{user.id}_{user.role}_{int(user.active)}"
+    show_flash("user_change")
     c1, c2, c3 = st.columns(3)
     with c1:
-        new_role = st.selectbox("Role", ROLES, index=ROLES.index(user.role), key="user_role")
+        new_role = st.selectbox(
+            "Role", ROLES, index=ROLES.index(user.role), key=f"user_role_{record}"
+        )
         if st.button("Set role", key="user_set_role"):
-            _apply(lambda: storage.set_role(db, who, new_role), f"{who} is now {new_role}.")
+            _apply(
+                lambda: storage.set_role(db, who, new_role),
+                f"{who} is now {new_role}.",
+                "user_change",
+            )
     with c2:
         label = "Deactivate" if user.active else "Reactivate"
         if st.button(label, key="user_active", disabled=who == me and user.active):
             _apply(
                 lambda: storage.set_active(db, who, not user.active),
                 f"{who} {'deactivated' if user.active else 'reactivated'}.",
+                "user_change",
             )
     with c3:
-        reset = st.text_input("New password", type="password", key="user_reset_password")
+        reset = st.text_input("New password", type="password", key=f"user_reset_{user.id}")
         if st.button("Set password", key="user_set_password"):
             _apply(
                 lambda: storage.set_password_hash(db, who, hash_password(reset)),
                 f"Password of {who} changed.",
+                "user_change",
             )
