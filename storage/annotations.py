@@ -35,9 +35,16 @@ _FIELDS = (
     "flagged",
     "suggestion_shown",
     "suggested_type",
+    "suggested_who",
+    "suggested_cue",
     "taxonomy_version",
+    "scale_preset",
+    "scale_version",
+    "text_version",
+    "lead_time_seconds",
+    "keys",
 )
-_JSON_FIELDS = {"also_cites", "extra_ratings"}
+_JSON_FIELDS = {"also_cites", "extra_ratings", "keys"}
 _BOOL_FIELDS = {"skipped", "unsure", "flagged", "suggestion_shown", "deleted"}
 
 
@@ -51,8 +58,8 @@ def _to_row(value: AnnotationInput) -> dict:
 
 
 def _to_annotation(row: dict) -> Annotation:
-    data = {name: row[name] for name in _FIELDS}
-    for name in _JSON_FIELDS:
+    data = {name: row[name] for name in _FIELDS if name in row}
+    for name in _JSON_FIELDS & data.keys():
         data[name] = json.loads(data[name])
     return Annotation(
         id=row.get("annotation_id", row["id"]),
@@ -319,3 +326,72 @@ def document_progress(db: Database, document_id: int) -> Progress:
 def project_progress(db: Database) -> Progress:
     row = db.execute("SELECT count(*), sum(complete) FROM live_statements").fetchone()
     return Progress(done=row[1] or 0, total=row[0])
+
+
+def queue_size(db: Database, annotator_id: int) -> int:
+    """How many statements are left in the annotator's queue (same rule as next_statements)."""
+    return int(
+        db.execute(
+            """SELECT count(*) FROM statements s WHERE s.is_open = 1
+               AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.statement_id = s.id
+                               AND a.annotator_id = :me AND a.deleted = 0)
+               AND (NOT EXISTS (SELECT 1 FROM assignments WHERE user_id = :me)
+                    OR s.document_id IN (SELECT document_id FROM assignments
+                                         WHERE user_id = :me))""",
+            {"me": annotator_id},
+        ).fetchone()[0]
+    )
+
+
+def my_label_count(db: Database, annotator_id: int) -> int:
+    """The annotator's own current labels (skips included): a count no one else moves."""
+    return int(
+        db.execute(
+            "SELECT count(*) FROM annotations WHERE annotator_id = ? AND deleted = 0",
+            [annotator_id],
+        ).fetchone()[0]
+    )
+
+
+def count_rated_labels(db: Database) -> int:
+    """Current labels that carry a rating on the project's scale."""
+    return int(
+        db.execute(
+            "SELECT count(*) FROM annotations WHERE deleted = 0 "
+            "AND (confidence IS NOT NULL OR extra_ratings != '{}')"
+        ).fetchone()[0]
+    )
+
+
+def rated_labels(db: Database) -> list[Annotation]:
+    """Every current label that carries a rating (to map it onto another scale)."""
+    rows = db.query(
+        "SELECT *, created_at AS first_created_at FROM annotations WHERE deleted = 0 "
+        "AND (confidence IS NOT NULL OR extra_ratings != '{}') ORDER BY id"
+    )
+    return [_to_annotation(r) for r in rows]
+
+
+def lead_times(db: Database) -> dict[str, list[float]]:
+    """Seconds from display to save of each annotator's current labels, by annotator name
+    (labels saved before lead times were recorded are left out)."""
+    out: dict[str, list[float]] = {}
+    rows = db.execute(
+        "SELECT u.name, a.lead_time_seconds FROM annotations a JOIN users u "
+        "ON u.id = a.annotator_id WHERE a.deleted = 0 AND a.lead_time_seconds IS NOT NULL "
+        "ORDER BY u.name"
+    )
+    for name, seconds in rows:
+        out.setdefault(name, []).append(float(seconds))
+    return out
+
+
+def require_enter(db: Database) -> bool:
+    """Whether the project asks annotators to confirm each label with Enter."""
+    row = db.execute("SELECT require_enter FROM project WHERE id = 1").fetchone()
+    return bool(row and row[0])
+
+
+def set_require_enter(db: Database, value: bool) -> None:
+    with write(db):
+        db.execute("UPDATE project SET require_enter = ? WHERE id = 1", [int(value)])

@@ -44,11 +44,20 @@ def save_revision(
     revision = seen + 1
     values = {**fields, "revision": revision, "deleted": int(deleted), "updated_at": now}
     if current is None:
-        row_id = db[table].insert({**key, **values, "created_at": now}).last_pk
+        row_id = _insert(db, table, {**key, **values, "created_at": now})
     else:
         row_id = current[0]
-        db[table].update(row_id, values)
+        assignments = ", ".join(f'"{column}" = :{column}' for column in values)
+        db.execute(f"UPDATE {table} SET {assignments} WHERE id = :_id", {**values, "_id": row_id})
     history = {parent_column: row_id, **key, **fields}
     history.update(revision=revision, deleted=int(deleted), created_at=now)
-    db[f"{table[:-1]}_revisions"].insert(history)
+    _insert(db, f"{table[:-1]}_revisions", history)
     return row_id, revision
+
+
+def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
+    """One plain INSERT (column names come from code, never from input); the new row id."""
+    columns = ", ".join(f'"{column}"' for column in row)
+    marks = ", ".join(f":{column}" for column in row)
+    cursor = db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", row)
+    return int(cursor.lastrowid or 0)

@@ -1,185 +1,249 @@
-"""The Annotate page: three keystrokes per label, edits as revisions, blind labelling."""
+"""The Annotate page: the labelling widget's data, and the labels it sends saved on their
+own statements (labels are sent as the browser sends them, through the widget's trigger).
+
+The browser side (keys, typing ahead, two tabs, a merge while open) is in
+tests/e2e/test_labelling.py.
+"""
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
+from typing import Any
 
-from apptest_helpers import ARTICLE, app_for, button, make_project, texts
+from apptest_helpers import ARTICLE, app_for, make_project
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
 import storage
-from annotate.core.models import AnnotationInput
+from annotate.core.models import AnnotationInput, text_version
 
 
-def statement_html(at: AppTest) -> str:
-    """The highlighted statement block (the one with the large font)."""
-    return next(m.value for m in at.markdown if "font-size: 1.25rem" in m.value)
+def widget(at: AppTest) -> Any:
+    found = at.get("bidi_component")
+    assert found, f"no labelling widget; exception: {at.exception}"
+    return found[0]
 
 
-def statement_text(at: AppTest) -> str:
-    """The statement as the reader sees it: tags removed, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]+>", "", statement_html(at)))
+def data(at: AppTest) -> dict[str, Any]:
+    """What the page sent to the widget."""
+    return json.loads(widget(at).proto.json)
 
 
-def label(at: AppTest, source_type: str, confidence: int) -> AppTest:
-    """Type key, confidence key, Enter: the three keystrokes, as button clicks."""
-    at.button(key=f"ann_type_{source_type}").click().run()
-    at.button(key=f"ann_scale_confidence_{confidence}").click().run()
-    return button(at, "Save and next").click().run()
-
-
-def test_buttons_carry_the_taxonomy_and_scale_shortcuts(db_file: Path) -> None:
-    ids = make_project(db_file)
-    at = app_for(ids["alice"]).run()
-    shortcuts = {b.key: b.proto.shortcut for b in at.button if b.key}
-    assert shortcuts["ann_type_declassified_intel"] == "1"
-    assert shortcuts["ann_type_unattributed"] == "0"
-    # q w e r t, but Streamlit reserves R: the fourth level gets the first free fallback key.
-    assert [shortcuts[f"ann_scale_confidence_{v}"] for v in range(1, 6)] == list("qweyt")
-    assert button(at, "Save and next").proto.shortcut == "enter"
-    assert button(at, "Previous").proto.shortcut == "backspace"
-
-
-def test_labelling_a_statement_saves_revision_1_with_its_provenance(db_file: Path) -> None:
-    ids = make_project(db_file)
-    at = app_for(ids["alice"]).run()
-    assert ARTICLE[0] == "Le ministre a démenti ces informations."
-    assert statement_html(at).endswith(
-        '<mark title="source">Le ministre</mark> <mark title="denial">a démenti</mark> '
-        "ces informations&#46;</div>"
+def send(at: AppTest, items: list[dict[str, Any]], client: str = "tab-1") -> AppTest:
+    """The widget's `labels` trigger, as the browser sends it (all unacknowledged labels)."""
+    element = widget(at)
+    states = at._tree.get_widget_states()
+    states.widgets.append(
+        WidgetState(
+            id=f"$$STREAMLIT_INTERNAL_KEY_{element.proto.id}__events",
+            json_trigger_value=json.dumps(
+                [{"event": "labels", "value": {"client": client, "items": items}}]
+            ),
+        )
     )
-    assert "Official denial ✦" in [b.label for b in at.button]  # the suggestion is marked
-    label(at, "official_denial", 4)
-    assert not at.exception and not at.error
+    at._run(states)
+    return at
+
+
+def label(
+    statement: dict[str, Any], seq: int, type_: str | None, level: int | None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "statement_id": statement["id"],
+        "text_version": statement["version"],
+        "source_type": type_,
+        "confidence": level,
+        "extra_ratings": {},
+        "who": "",
+        "cue": "",
+        "note": "",
+        "unsure": False,
+        "flagged": False,
+        "skipped": False,
+        "lead_time_seconds": 1.25,
+        "keys": ["3", "r"],
+        "expected_revision": 0,
+        "replaces": None,
+        **extra,
+    }
+
+
+def shown_text(statement: dict[str, Any]) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", statement["html"]))
+
+
+def test_the_widget_gets_the_queue_ahead_with_keys_as_the_files_give_them(db_file: Path) -> None:
+    ids = make_project(db_file)
+    at = app_for(ids["alice"]).run()
+    assert not at.exception
+    sent = data(at)
+    assert [shown_text(s) for s in sent["queue"]] == ARTICLE  # the next statements, in order
+    assert [t["shortcut"] for t in sent["types"]] == list("1234567890")
+    # q w e r t: R works (the widget takes every key itself; nothing is remapped)
+    assert [lv["key"] for lv in sent["scales"][0]["levels"]] == list("qwert")
+    assert (sent["mine"], sent["left"], sent["require_enter"]) == (0, 3, False)
+    assert sent["queue"][0]["version"] == text_version(ARTICLE[0])
+
+
+def test_article_text_is_escaped_before_cues_are_marked(db_file: Path) -> None:
+    hostile = "Le ministre a dit <script>alert(1)</script> [lien](https://x.example) $5."
+    ids = make_project(db_file, documents=[[hostile]])
+    at = app_for(ids["alice"]).run()
+    statement = data(at)["queue"][0]
+    assert "<script>" not in statement["html"]
+    assert "&lt;script&gt;" in statement["html"]
+    assert shown_text(statement) == hostile
+
+
+def test_labels_typed_ahead_are_saved_each_on_its_own_statement(db_file: Path) -> None:
+    ids = make_project(db_file)
+    at = app_for(ids["alice"]).run()
+    queue = data(at)["queue"]
+    # Three labels arrive in one trigger (the browser moved on without waiting).
+    send(at, [label(queue[0], 1, "official_denial", 4), label(queue[1], 2, "anonymous_official", 2),
+              label(queue[2], 3, "official_statement", 5)])  # fmt: skip
+    assert not at.exception
+    sent = data(at)
+    assert sent["ack"] == 3
+    assert [r["revision"] for r in sent["results"]] == [1, 1, 1]
+    assert (sent["mine"], sent["left"], sent["queue"]) == (3, 0, [])
+    db = storage.connect(db_file)
+    saved = [storage.current_annotation(db, s["id"], ids["alice"]) for s in queue]
+    assert [(a.source_type, a.confidence, a.keys, a.lead_time_seconds) for a in saved if a] == [
+        ("official_denial", 4, ["3", "r"], 1.25),
+        ("anonymous_official", 2, ["3", "r"], 1.25),
+        ("official_statement", 5, ["3", "r"], 1.25),
+    ]
+    # A label sent again (the browser re-sends until acknowledged) is saved once.
+    send(at, [label(queue[0], 1, "official_denial", 4)])
+    assert len(storage.annotation_history(db, queue[0]["id"])) == 1
+    db.close()
+
+
+def test_suggestions_are_stored_apart_from_the_annotators_answer(db_file: Path) -> None:
+    ids = make_project(db_file)
+    at = app_for(ids["alice"]).run()
+    statement = data(at)["queue"][1]  # "Selon des sources proches du dossier, ..."
+    send(at, [label(statement, 1, "anonymous_official", 3)])
+    db = storage.connect(db_file)
+    saved = storage.current_annotation(db, statement["id"], ids["alice"])
+    db.close()
+    assert saved is not None
+    assert (saved.who, saved.cue) == ("", "")  # the annotator typed or accepted nothing
+    assert saved.suggestion_shown == (statement["suggestion"] is not None)
+    if statement["suggestion"] is not None:
+        assert saved.suggested_type == statement["suggestion"]["type"]
+        assert (saved.suggested_who, saved.suggested_cue) == (
+            statement["suggestion"]["who"],
+            statement["suggestion"]["cue"],
+        )
+
+
+def test_a_label_on_text_that_changed_is_refused_and_nothing_is_saved(db_file: Path) -> None:
+    ids = make_project(db_file)
+    at = app_for(ids["alice"]).run()
+    queue = data(at)["queue"]
+    db = storage.connect(db_file)
+    storage.merge_statements(db, 1, 0)  # an editor merges the first two statements
+    send(at, [label(queue[0], 1, "official_denial", 4), label(queue[1], 2, "expert", 3)])
+    results = data(at)["results"]
+    assert [r["ok"] for r in results] == [False, False]  # both ids now hold other text
+    assert all(r["message"].startswith("This statement changed") for r in results)
+    assert storage.my_recent(db, ids["alice"]) == []
+    db.close()
+
+
+def test_a_label_changed_in_another_tab_is_a_conflict(db_file: Path) -> None:
+    ids = make_project(db_file)
+    at = app_for(ids["alice"]).run()
+    statement = data(at)["queue"][0]
+    db = storage.connect(db_file)
+    storage.save_annotation(
+        db,
+        AnnotationInput(statement_id=statement["id"], annotator_id=ids["alice"],
+                        source_type="expert", confidence=2),
+    )  # fmt: skip
+    send(at, [label(statement, 1, "official_denial", 4)])
+    (result,) = data(at)["results"]
+    assert not result["ok"] and "changed in another tab" in result["message"]
+    saved = storage.current_annotation(db, statement["id"], ids["alice"])
+    assert saved is not None and (saved.source_type, saved.revision) == ("expert", 1)
+    db.close()
+
+
+def test_reopening_my_label_and_changing_it_makes_revision_2(db_file: Path) -> None:
+    ids = make_project(db_file)
+    at = app_for(ids["alice"]).run()
+    statement = data(at)["queue"][0]
+    send(at, [label(statement, 1, "official_denial", 4)])
+    recent = data(at)["recent"]
+    assert [r["statement"]["id"] for r in recent] == [statement["id"]]
+    assert recent[0]["label"]["levels"] == {"confidence": 4} and recent[0]["revision"] == 1
+    # the edit names the label it replaces (made on this page): its revision is known here
+    send(at, [label(statement, 2, "official_denial", 5, replaces=1, expected_revision=None)])
+    db = storage.connect(db_file)
+    saved = storage.current_annotation(db, statement["id"], ids["alice"])
+    assert saved is not None and (saved.confidence, saved.revision) == (5, 2)
+    # the same answer again adds no revision
+    send(at, [label(statement, 3, "official_denial", 5, replaces=2, expected_revision=None)])
+    assert len(storage.annotation_history(db, statement["id"])) == 2
+    db.close()
+
+
+def test_skip_incomplete_and_unknown_labels(db_file: Path) -> None:
+    ids = make_project(db_file)
+    at = app_for(ids["alice"]).run()
+    queue = data(at)["queue"]
+    send(at, [label(queue[0], 1, None, None, skipped=True, keys=["Space"]),
+              label(queue[1], 2, "official_denial", None),
+              label(queue[2], 3, "no_such_type", 3)])  # fmt: skip
+    results = data(at)["results"]
+    assert [r["ok"] for r in results] == [True, False, False]
+    assert "confidence: choose a level of Confidence" in results[1]["message"]
+    assert "'no_such_type' is not in taxonomy" in results[2]["message"]
+    db = storage.connect(db_file)
+    skipped = storage.current_annotation(db, queue[0]["id"], ids["alice"])
+    assert skipped is not None and skipped.skipped and skipped.keys == ["Space"]
+    assert storage.current_annotation(db, queue[1]["id"], ids["alice"]) is None
+    db.close()
+
+
+def test_labelling_is_blind_and_progress_is_my_own(db_file: Path) -> None:
+    ids = make_project(db_file, k=2)
     db = storage.connect(db_file)
     first = storage.statements_of(db, 1)[0]
-    saved = storage.current_annotation(db, first.id, ids["alice"])
-    assert saved is not None
-    assert (saved.revision, saved.source_type, saved.confidence) == (1, "official_denial", 4)
-    assert saved.suggestion_shown is True
-    assert saved.suggested_type == "official_denial"
-    assert saved.taxonomy_version == "2024.1"
-    assert saved.who == "Le ministre" and saved.cue == "a démenti"  # prefilled from the cues
-    # The page moved on to the next statement, with fresh selections.
-    assert "Selon des sources proches du dossier" in statement_text(at)
-    assert all(
-        b.proto.type != "primary" for b in at.button if (b.key or "").startswith("ann_type_")
-    )
-    assert "My labels: 1 / 3" in [p.proto.text for p in at.get("progress")]
-
-
-def test_suggested_cues_are_highlighted_only_when_suggestions_are_on(db_file: Path) -> None:
-    ids = make_project(db_file, suggestions=False)
+    storage.save_annotation(
+        db,
+        AnnotationInput(statement_id=first.id, annotator_id=ids["bob"],
+                        source_type="expert", confidence=5, note="bob-private-note"),
+    )  # fmt: skip
+    db.close()
     at = app_for(ids["alice"]).run()
-    assert "<mark" not in statement_html(at)
-    assert "Official denial" in [b.label for b in at.button]
-    label(at, "official_denial", 2)
+    page = widget(at).proto.json + "".join(m.value for m in at.markdown)
+    assert "bob" not in page and "expert" not in json.dumps(data(at)["recent"])
+    sent = data(at)
+    assert (sent["mine"], sent["left"]) == (0, 3)  # bob's label moves none of alice's figures
+    assert "complete" not in page.lower()  # no document or project counters
+
+
+def test_the_project_may_require_enter_and_editors_see_project_progress(db_file: Path) -> None:
+    ids = make_project(db_file)
     db = storage.connect(db_file)
-    saved = storage.current_annotation(db, 1, ids["alice"])
-    assert saved is not None and saved.suggestion_shown is False and saved.suggested_type is None
-    assert saved.who == ""
+    storage.set_require_enter(db, True)
+    db.close()
+    assert data(app_for(ids["alice"]).run())["require_enter"] is True
+    editor = app_for(ids["eve"]).run()
+    assert "Project: 0 of 3 statements complete." in [c.value for c in editor.caption]
+    annotator = app_for(ids["alice"]).run()
+    assert not [c.value for c in annotator.caption if c.value.startswith("Project:")]
 
 
-def test_previous_reopens_my_last_label_and_saving_makes_revision_2(db_file: Path) -> None:
-    ids = make_project(db_file)
-    at = label(app_for(ids["alice"]).run(), "official_denial", 4)
-    button(at, "Previous").click().run()
-    assert "You are editing your label (revision 1)." in texts(at)
-    assert at.button(key="ann_type_official_denial").proto.type == "primary"
-    at.text_area(key="ann_note_1").set_value("denial relayed by the minister")
-    at.button(key="ann_type_named_official").click().run()
-    button(at, "Save and next").click().run()
-    db = storage.connect(db_file)
-    history = storage.annotation_history(db, 1)
-    assert [(a.revision, a.source_type, a.confidence) for _, a in history] == [
-        (1, "official_denial", 4),
-        (2, "named_official", 4),
-    ]
-    assert history[-1][1].note == "denial relayed by the minister"
-
-
-def test_an_edit_made_elsewhere_meanwhile_is_a_conflict(db_file: Path) -> None:
-    ids = make_project(db_file)
-    at = label(app_for(ids["alice"]).run(), "official_denial", 4)
-    button(at, "Previous").click().run()
-    db = storage.connect(db_file)
-    storage.save_annotation(  # revision 2, saved from another tab
-        db, AnnotationInput(statement_id=1, annotator_id=ids["alice"], source_type="document")
-    )
-    at.button(key="ann_type_expert").click().run()
-    button(at, "Save and next").click().run()
-    assert at.error[0].value.startswith("Not saved: this label was changed elsewhere")
-    kept = storage.current_annotation(db, 1, ids["alice"])
-    assert (kept.revision, kept.source_type) == (2, "document")  # the other tab's edit stands
-    at.run()  # the page now shows the label as the other tab left it
-    assert "You are editing your label (revision 2)." in texts(at)
-    assert at.button(key="ann_type_document").proto.type == "primary"
-
-
-def test_saving_without_a_type_or_confidence_asks_for_it(db_file: Path) -> None:
-    ids = make_project(db_file)
+def test_an_empty_queue_sends_no_statements(db_file: Path) -> None:
+    ids = make_project(db_file, documents=[])
     at = app_for(ids["alice"]).run()
-    button(at, "Save and next").click().run()
-    assert "Choose a source type first" in at.warning[0].value
-    at.button(key="ann_type_expert").click().run()
-    button(at, "Save and next").click().run()
-    assert at.warning[0].value == "Choose a level of confidence first."
-    assert storage.totals(storage.connect(db_file))["annotations"] == 0
-
-
-def test_skip_records_a_skip_and_moves_on(db_file: Path) -> None:
-    ids = make_project(db_file)
-    at = app_for(ids["alice"]).run()
-    button(at, "Skip").click().run()
-    saved = storage.current_annotation(storage.connect(db_file), 1, ids["alice"])
-    assert saved is not None and saved.skipped and saved.source_type is None
-    assert "Selon des sources" in statement_text(at)
-
-
-def test_flag_and_unsure_are_saved(db_file: Path) -> None:
-    ids = make_project(db_file)
-    at = app_for(ids["alice"]).run()
-    at.checkbox(key="ann_flag_1").check()
-    at.checkbox(key="ann_unsure_1").check()
-    at.multiselect(key="ann_cites_1").select("media_report")
-    label(at, "official_denial", 3)
-    saved = storage.current_annotation(storage.connect(db_file), 1, ids["alice"])
-    assert saved.flagged and saved.unsure and saved.also_cites == ["media_report"]
-
-
-def test_labelling_is_blind(db_file: Path) -> None:
-    ids = make_project(db_file)
-    alice = app_for(ids["alice"]).run()
-    alice.text_area(key="ann_note_1").set_value("ALICE-PRIVATE-NOTE")
-    alice.text_input(key="ann_who_1").set_value("ALICE-WHO")
-    label(alice, "expert", 5)
-    bob = app_for(ids["bob"]).run()
-    # Bob still gets statement 1 (k = 2) and nothing of Alice's label.
-    assert "Le ministre" in statement_text(bob)
-    page = texts(bob) + " ".join(str(w.value) for w in bob.text_input)
-    page += " ".join(str(w.value) for w in bob.text_area)
-    assert "ALICE" not in page and "alice" not in page
-    assert all(
-        b.proto.type != "primary" for b in bob.button if (b.key or "").startswith("ann_type")
-    )
-    assert "My labels: 0 / 3" in [p.proto.text for p in bob.get("progress")]
-
-
-def test_article_text_is_shown_literally(db_file: Path) -> None:
-    hostile = "<script>alert('x')</script> [cliquez](https://evil.example) **gras** $x$"
-    ids = make_project(db_file, documents=[[hostile, "Fin."]])
-    at = app_for(ids["alice"]).run()
-    block = statement_html(at)
-    assert "<script>" not in block and "[cliquez](" not in block and "**" not in block
-    assert "&lt;script&gt;" in block
-    assert statement_text(at) == hostile
-
-
-def test_an_empty_queue_says_so_and_offers_my_last_label(db_file: Path) -> None:
-    ids = make_project(db_file, documents=[["Une seule phrase, a déclaré le ministre."]])
-    at = label(app_for(ids["alice"]).run(), "named_official", 3)
-    assert "Your queue is empty" in at.success[0].value
-    button(at, "Reopen my last label").click().run()
-    assert "You are editing your label (revision 1)." in texts(at)
+    sent = data(at)
+    assert (sent["queue"], sent["left"]) == ([], 0)

@@ -8,9 +8,10 @@ reaches the database.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 Role = Literal["annotator", "editor", "admin"]
 ROLES: tuple[Role, ...] = ("annotator", "editor", "admin")
@@ -20,6 +21,12 @@ StatementKind = Literal["statement", "heading", "byline", "caption", "boilerplat
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def text_version(text: str) -> str:
+    """A short fingerprint of a statement's text: a label names the version it was made on,
+    so a save after a merge or split (same id, other text) is refused."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 class Model(BaseModel):
@@ -62,7 +69,7 @@ class Statement(Model):
 
     @field_validator("end")
     @classmethod
-    def _end_after_start(cls, end: int, info) -> int:  # type: ignore[no-untyped-def]
+    def _end_after_start(cls, end: int, info: ValidationInfo) -> int:
         start = info.data.get("start")
         if start is not None and end <= start:
             raise ValueError("end must be greater than start")
@@ -95,12 +102,34 @@ class AnnotationInput(Model):
     flagged: bool = False
     suggestion_shown: bool = False
     suggested_type: str | None = None
+    suggested_who: str = Field(default="", max_length=500)
+    suggested_cue: str = Field(default="", max_length=500)
     taxonomy_version: str = ""
+    scale_preset: str = ""
+    scale_version: str = ""
+    text_version: str = Field(default="", max_length=64)
+    lead_time_seconds: float | None = Field(default=None, ge=0)
+    keys: list[str] = Field(default_factory=list, max_length=200)
 
     @field_validator("also_cites")
     @classmethod
     def _no_duplicate_cites(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
+
+
+LABEL_CONTENT_FIELDS: tuple[str, ...] = (
+    "source_type",
+    "also_cites",
+    "confidence",
+    "extra_ratings",
+    "who",
+    "cue",
+    "note",
+    "skipped",
+    "unsure",
+    "flagged",
+)
+"""The fields that make a label's answer: a save that changes none of them is no new revision."""
 
 
 class Annotation(AnnotationInput):

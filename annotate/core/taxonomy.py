@@ -117,6 +117,7 @@ class ScalePreset(BaseModel):
 
     key: str
     name: str
+    version: str = Field(default="1", min_length=1)
     scales: list[RatingScale] = Field(min_length=1)
 
     @property
@@ -166,3 +167,52 @@ def scale_preset(key: str) -> ScalePreset:
     if key not in presets:
         raise TaxonomyError(f"unknown scale preset {key!r}; choose one of {', '.join(presets)}")
     return presets[key]
+
+
+# The keys of the Annotate page itself, by what they do. Letters are matched regardless of
+# case; a taxonomy or scale may not use any of these, nor a key another part already uses.
+PAGE_KEYS: dict[str, str] = {
+    "Enter": "confirm the label",
+    "Backspace": "reopen the previous label",
+    "Escape": "leave a text field",
+    "ArrowLeft": "go back through my labels",
+    "ArrowRight": "go forward through my labels",
+    " ": "skip the statement",
+    "u": "use the suggested who and cue",
+    "/": "type who, cue and a note",
+    "?": "mark unsure",
+    "!": "flag for discussion",
+}
+
+
+def key_name(key: str) -> str:
+    """A key as people call it ("Space", "R")."""
+    return "Space" if key == " " else key.upper() if len(key) == 1 else key
+
+
+def check_keys(taxonomy: Taxonomy, preset: ScalePreset) -> None:
+    """Refuse a taxonomy and scale whose keys collide with each other or with the page's own
+    keys; the message names both uses of the key. Keys work exactly as the files give them."""
+    owners: dict[str, str] = {
+        k.lower(): f"the page's key to {what}" for k, what in PAGE_KEYS.items()
+    }
+    wanted: list[tuple[str, str]] = [
+        (t.shortcut, f"source type {t.name_en!r}") for t in taxonomy.active if t.shortcut
+    ]
+    for scale in preset.scales:
+        wanted += [
+            (level.key, f"{scale.name_en} level {level.label_en!r}")
+            for level in scale.levels
+            if level.key
+        ]
+    for key, what in wanted:
+        if not key.strip() and key != " ":
+            raise TaxonomyError(f"{what}: its key must be a visible character")
+        other = owners.get(key.lower())
+        if other is not None:
+            raise TaxonomyError(f"key {key_name(key)} of {what} is already {_as_owner(other)}")
+        owners[key.lower()] = what
+
+
+def _as_owner(owner: str) -> str:
+    return owner if owner.startswith("the page") else f"the key of {owner}"
