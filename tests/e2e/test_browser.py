@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,6 @@ TYPE_NAMES = {
     "official_denial": "Official denial",
     "named_official": "Named official on record",
 }
-LEVEL_NAMES = {1: "Very low", 2: "Low", 3: "Moderate", 4: "High", 5: "Very high"}
 
 
 # --- small helpers over Playwright's page -------------------------------------------------
@@ -86,6 +86,13 @@ def sign_out(page: Any) -> None:
     heading(page, "Sign in to SourceDesk")
 
 
+def section(page: Any, name: str) -> None:
+    """Open a section of a page's section control (Settings, Documents)."""
+    settled(page)
+    page.get_by_label("Section").get_by_role("radio", name=name, exact=True).click()
+    settled(page)
+
+
 def choose(page: Any, label: str, option: str | re.Pattern[str]) -> None:
     """Pick `option` in the visible selectbox labelled `label`."""
     settled(page)
@@ -101,18 +108,6 @@ def choose(page: Any, label: str, option: str | re.Pattern[str]) -> None:
         combobox.press("ArrowDown")
     wanted.click()
     settled(page)
-
-
-def selected(page: Any, name: str) -> Any:
-    """The primary (selected) buttons whose label starts with `name` ("Low", not "Very low")."""
-    pattern = re.compile(rf"^\s*{re.escape(name)}")
-    return page.get_by_test_id("stBaseButton-primary").filter(has_text=pattern)
-
-
-def shown_statement(page: Any) -> str:
-    """The statement being labelled, as the reader sees it."""
-    block = page.locator('div[style*="font-size: 1.25rem"]').last
-    return " ".join(block.inner_text(timeout=WAIT_MS).split())
 
 
 def wait_for_statement(page: Any, text: str, *, changed: bool = False) -> None:
@@ -131,15 +126,26 @@ def wait_for_statement(page: Any, text: str, *, changed: bool = False) -> None:
     settled(page)
 
 
-def label_with_keys(page: Any, type_key: str, type_name: str, level_key: str, level: str) -> None:
-    """Three keystrokes: source type, confidence, Enter."""
-    page.keyboard.press(type_key)
-    selected(page, type_name).first.wait_for(timeout=WAIT_MS)
-    settled(page)
-    page.keyboard.press(level_key)
-    selected(page, level).first.wait_for(timeout=WAIT_MS)
-    settled(page)
-    page.keyboard.press("Enter")
+def wait_for_widget_statement(page: Any, text: str) -> None:
+    """Wait until the labelling widget shows `text` (the Annotate page's statement)."""
+    expect(page.locator('[data-testid="sd-statement"]')).to_have_text(
+        " ".join(text.split()), timeout=WAIT_MS
+    )
+
+
+def wait_for_saved(db_file: Path, name: str, count: int) -> None:
+    """Labels are saved while the annotator types on: wait until `count` have arrived."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while time.monotonic() < deadline:
+        db = storage.connect(db_file)
+        try:
+            user = storage.get_user(db, name)
+            if len(storage.my_recent(db, user.id, limit=count)) >= count:  # type: ignore[arg-type]
+                return
+        finally:
+            db.close()
+        time.sleep(0.2)
+    raise AssertionError(f"{name}: fewer than {count} labels saved")
 
 
 def screenshot_dir(tmp_path: Path) -> Path:
@@ -185,7 +191,7 @@ def test_first_admin_import_blind_labelling_and_adjudication(
     page.get_by_text("Import finished: 1 added").wait_for()
 
     # Untrusted article text is shown literally: no script runs, no link is made.
-    page.get_by_role("tab", name="Segmentation").click()
+    section(page, "Segmentation")
     choose(page, "Document", re.compile(r"Un article piégé"))
     choose(page, "Segment", re.compile(r"^1 · Le ministre"))
     shown = page.get_by_test_id("stMarkdownContainer").filter(has_text="<script>")
@@ -207,8 +213,8 @@ def test_first_admin_import_blind_labelling_and_adjudication(
 
     # Accounts, created in Settings.
     open_page(page, "Settings")
+    section(page, "Users")  # kept after each save: no need to choose it again
     for name, role in (("alice", "annotator"), ("bob", "annotator"), ("eve", "editor")):
-        page.get_by_role("tab", name="Users").click()  # the page opens on its first tab again
         page.get_by_label("Name (or email, for single sign-on)").fill(name)
         if role != "annotator":
             choose(page, "Role", role)
@@ -221,18 +227,16 @@ def test_first_admin_import_blind_labelling_and_adjudication(
     # Alice labels three statements with the keyboard only (one note typed first).
     sign_in(page, "alice")
     heading(page, "Annotate")
-    wait_for_statement(page, statements[0].text)
-    page.get_by_text("Details: who, cue, also cites, note, flags").click()
-    note = page.get_by_label("Note")
-    note.fill(ALICE_NOTE)
-    note.press("Tab")  # a text area sends its value when it loses focus
-    page.locator("h1", has_text="Annotate").click()  # focus back on the page, not a field
-    for statement, (type_key, source_type, level_key, level) in zip(
-        statements[:3], ALICE_KEYS, strict=True
-    ):
-        wait_for_statement(page, statement.text)
-        label_with_keys(page, type_key, TYPE_NAMES[source_type], level_key, LEVEL_NAMES[level])
-    wait_for_statement(page, statements[3].text)
+    wait_for_widget_statement(page, statements[0].text)
+    page.keyboard.press("/")  # who, cue and note
+    page.get_by_label("Note").fill(ALICE_NOTE)
+    page.keyboard.press("Escape")  # out of the field: keys label again
+    for statement, (type_key, _, level_key, _) in zip(statements[:3], ALICE_KEYS, strict=True):
+        wait_for_widget_statement(page, statement.text)
+        page.keyboard.press(type_key)  # source type, then confidence: saved, next
+        page.keyboard.press(level_key)
+    wait_for_widget_statement(page, statements[3].text)
+    wait_for_saved(db_file, "alice", 3)
 
     db = storage.connect(db_file)
     try:
@@ -249,15 +253,16 @@ def test_first_admin_import_blind_labelling_and_adjudication(
     # Bob labels blind: his queue starts at the first statement and shows nothing of alice's.
     sign_in(page, "bob")
     heading(page, "Annotate")
-    wait_for_statement(page, statements[0].text)
-    assert shown_statement(page) == " ".join(statements[0].text.split())
-    content = page.content()
-    assert ALICE_NOTE not in content
-    assert "alice" not in content.lower()
-    assert page.get_by_text("My labels: 0 /").count() == 1
-    assert selected(page, TYPE_NAMES["declassified_intel"]).count() == 0
-    label_with_keys(page, "4", TYPE_NAMES["named_official"], "t", LEVEL_NAMES[5])
-    wait_for_statement(page, statements[1].text)
+    wait_for_widget_statement(page, statements[0].text)
+    widget = page.locator('[data-role="card"]').inner_text() + page.content()
+    assert ALICE_NOTE not in widget
+    assert "alice" not in widget.lower()
+    expect(page.locator('[data-role="progress"]')).to_have_text(re.compile(r"^My labels: 0 · "))
+    assert page.locator("button.sd-on").count() == 0  # nothing of alice's is selected
+    page.keyboard.press("4")
+    page.keyboard.press("t")
+    wait_for_widget_statement(page, statements[1].text)
+    wait_for_saved(db_file, "bob", 1)
     sign_out(page)
 
     # Eve adjudicates the statement alice and bob disagree on.
@@ -327,8 +332,8 @@ def test_screenshots_of_the_sample_project(
     db.close()
     open_page(page, "Annotate")
     page.get_by_text("Les négociations russes").first.wait_for()
-    page.locator('div[style*="font-size: 1.25rem"] mark').first.wait_for()
-    page.get_by_text("✦ suggested from the cues highlighted above").wait_for()
+    page.locator('[data-testid="sd-statement"] mark').first.wait_for()
+    page.get_by_text("✦ suggested from the highlighted cues").wait_for()
     settled(page)
     page.screenshot(path=str(out / "annotate.png"))
 
