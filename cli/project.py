@@ -13,8 +13,17 @@ import typer
 import storage
 from annotate.accounts.passwords import hash_password
 from annotate.core.taxonomy import load_taxonomy, scale_presets
-from cli.common import DbOption, JsonOption, app, db_path, friendly_errors, open_db
+from cli.common import (
+    DbOption,
+    JsonOption,
+    app,
+    db_path,
+    friendly_errors,
+    open_db,
+    removed_on_failure,
+)
 from cli.sample import load_sample
+from workflows.project import create_project
 
 
 @app.command()
@@ -44,25 +53,26 @@ def init(
     ] = None,
 ) -> None:
     """Create a database and its project."""
-    database = open_db(db)
-    tax = load_taxonomy(taxonomy) if taxonomy else None
-    project = storage.create_project(
-        database,
-        name,
-        taxonomy=tax,
-        scale=scale,
-        annotators_per_statement=k,
-        suggestions_enabled=not no_suggestions,
-    )
-    typer.echo(f"created project {project.name!r} in {db_path(db)}")
-    if sample:
-        typer.echo(load_sample(database))
-    if admin:
-        given = os.environ.get("SOURCEDESK_PASSWORD")
-        password = given or secrets.token_urlsafe(12)
-        user = storage.add_user(database, admin, "admin", hash_password(password))
-        shown = "(from $SOURCEDESK_PASSWORD)" if given else password
-        typer.echo(f"administrator {user.name!r} created; password: {shown}")
+    with removed_on_failure(db_path(db)):
+        database = open_db(db)
+        tax = load_taxonomy(taxonomy) if taxonomy else None
+        project = create_project(
+            database,
+            name,
+            taxonomy=tax,
+            scale=scale,
+            annotators_per_statement=k,
+            suggestions_enabled=not no_suggestions,
+        )
+        typer.echo(f"created project {project.name!r} in {db_path(db)}")
+        if sample:
+            typer.echo(load_sample(database))
+        if admin:
+            given = os.environ.get("SOURCEDESK_PASSWORD")
+            password = given or secrets.token_urlsafe(12)
+            user = storage.add_user(database, admin, "admin", hash_password(password))
+            shown = "(from $SOURCEDESK_PASSWORD)" if given else password
+            typer.echo(f"administrator {user.name!r} created; password: {shown}")
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_helpers import SEED_1, SEED_2, run
+from cli_helpers import SEED_1, SEED_2, assert_one_line_error, run
 
 import storage
 
@@ -82,3 +82,18 @@ def test_init_with_an_admin_prints_a_password_that_signs_in(tmp_path: Path) -> N
     db = storage.connect(path)
     outcome = storage.sign_in(db, "chief", password)
     assert outcome.ok and outcome.user is not None and outcome.user.role == "admin"
+
+
+def test_a_taxonomy_whose_key_collides_with_the_scale_is_refused(tmp_path: Path) -> None:
+    taxonomy = tmp_path / "taxonomy.toml"
+    taxonomy.write_text(
+        'name = "Clash"\nversion = "1"\n[[types]]\nkey = "named"\nname_en = "Named"\n'
+        'name_fr = "Nommé"\ndefinition_en = "d"\ndefinition_fr = "d"\nshortcut = "q"\n'
+        'color = "#112233"\n',
+        encoding="utf-8",
+    )
+    path = tmp_path / "clash.db"
+    result = run("init", "--db", path, "--taxonomy", taxonomy)
+    err = assert_one_line_error(result, "key Q")
+    assert "Named" in err
+    assert not path.exists()  # nothing half-created

@@ -23,6 +23,7 @@ from annotate.accounts.passwords import hash_password
 from annotate.core.errors import SourceDeskError
 from annotate.core.models import User, utcnow
 from storage import sessions
+from workflows.project import create_project
 
 __all__ = [
     "SESSION_COOKIE",
@@ -160,7 +161,7 @@ def create_first_admin(
     if not first_admin_allowed(db):
         raise SourceDeskError("this project already has accounts: sign in instead")
     if not storage.has_project(db):
-        storage.create_project(db, project_name.strip() or "SourceDesk project")
+        create_project(db, project_name.strip() or "SourceDesk project")
     user = storage.create_first_admin(db, name, password_hash)
     return user, open_session(db, user)
 
