@@ -4,6 +4,8 @@ routes (database: $SOURCEDESK_DB)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from annotate.core.errors import SourceDeskError, one_line
@@ -11,7 +13,9 @@ from ui import auth, session
 from ui.markup import literal
 from ui.routes import pages_for
 
-st.set_page_config(page_title="SourceDesk", page_icon=":material/fact_check:", layout="wide")
+# A local icon: a Material icon as favicon makes every page load fetch it from Google.
+FAVICON = Path(__file__).resolve().parent / "ui" / "assets" / "favicon.png"
+st.set_page_config(page_title="SourceDesk", page_icon=str(FAVICON), layout="wide")
 
 try:
     try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -15,7 +16,7 @@ from typer.exceptions import TyperException
 
 import storage
 from annotate.core.errors import USER_ERRORS, SourceDeskError, one_line
-from storage.connection import is_read_only_error, is_writable
+from storage.connection import is_read_only_error, is_writable, remove_database
 
 app = typer.Typer(
     name="sourcedesk",
@@ -71,6 +72,20 @@ def open_db(db: Path | None, *, create: bool = True) -> storage.Database:
     database = storage.connect(path, read_only=read_only, create=create)
     _opened.append(database)
     return database
+
+
+@contextlib.contextmanager
+def removed_on_failure(path: Path) -> Iterator[None]:
+    """If `path` does not exist yet and the block fails (a full disk, a bad option), the
+    database it was creating is removed: nothing half-created is left behind."""
+    fresh = not path.exists()
+    try:
+        yield
+    except BaseException:
+        if fresh:
+            _close_opened()
+            remove_database(path)
+        raise
 
 
 def _close_opened() -> None:

@@ -9,24 +9,48 @@ file is a SourceDesk database this code can read before it replaces anything.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import functools
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from storage.dialect import BUSY_TIMEOUT_MS
+from sqlite_utils import Database
+
+from storage.dialect import BUSY_TIMEOUT_MS, PRIVATE_MODE
 from storage.dialect import is_database_file as is_sqlite_file
 from storage.errors import StorageError
 from storage.schema import latest_version, migrations
+from storage.transactions import write
 
-__all__ = ["BACKUP_STEP_PAGES", "BackupInfo", "backup", "inspect_backup", "restore"]
+__all__ = [
+    "BACKUP_STEP_PAGES",
+    "CHECK_SECONDS",
+    "TEMP_SUFFIX",
+    "BackupInfo",
+    "backup",
+    "inspect_backup",
+    "reference_schema",
+    "remove_stale_temps",
+    "restore",
+    "schema_of",
+    "temp_beside",
+]
 
 BACKUP_STEP_PAGES = 4096
 """Pages copied per step (16 MB at the default page size); the source is unlocked between."""
 MAX_RESTARTS = 3
 """A write to the source restarts a stepped copy; after this many, copy in one step."""
 _SIDE_FILES = ("-wal", "-shm", "-journal")
+CHECK_SECONDS = 600.0
+"""Longest time the checks of a file may take (integrity of a large project included);
+a query still running then is interrupted and the file refused."""
+TEMP_SUFFIX = ".sourcedesk-tmp"
+"""Hidden copies in progress are named `.NAME.XXXX.sourcedesk-tmp` and locked (flock) by
+the process writing them; an unlocked one was left by a killed process and is removed."""
 
 
 class BackupInfo:
@@ -58,18 +82,49 @@ def _open(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Remove copies left in `folder` by a backup or restore that was killed; returns them.
+
+    A copy in progress is locked by its writer, and the kernel drops the lock when the
+    writer dies, however it dies; so an unlocked copy is stale.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for candidate in folder.glob(f".*{TEMP_SUFFIX}"):
+        try:
+            fd = os.open(candidate, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # its writer is alive
+        finally:
+            os.close(fd)
+        for suffix in ("", *_SIDE_FILES):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{candidate}{suffix}")
+        removed.append(candidate)
+    return removed
+
+
 @contextlib.contextmanager
-def _temp_beside(final: Path) -> Iterator[Path]:
-    """A temporary file in the target's folder (same file system, so rename is atomic)."""
+def temp_beside(final: Path) -> Iterator[Path]:
+    """A private (0600), locked temporary file in the target's folder (same file system,
+    so the final rename is atomic); removed with its side files unless renamed."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-    os.close(fd)
+    remove_stale_temps(final.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=TEMP_SUFFIX, dir=final.parent)
     temp = Path(name)
     try:
+        os.fchmod(fd, PRIVATE_MODE)
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield temp
     finally:
         for suffix in ("", *_SIDE_FILES):
             Path(f"{temp}{suffix}").unlink(missing_ok=True)
+        os.close(fd)
 
 
 def _fsync(path: Path) -> None:
@@ -102,41 +157,126 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection, step_pages: in
     source.backup(target, pages=-1)
 
 
-def _check_file(path: Path, what: str) -> int:
+Schema = dict[tuple[str, str], str]
+"""(type, name) -> the object's CREATE statement, whitespace collapsed; tables also get a
+("columns", name) entry listing their columns as `pragma table_info` describes them."""
+
+
+def schema_of(conn: sqlite3.Connection) -> Schema:
+    """Every table, column, index, trigger and view of a database (SQL text and columns)."""
+    schema: Schema = {}
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    for kind, name, table, sql in rows:
+        schema[(kind, name)] = f"{table}: {' '.join((sql or '').split())}"
+        if kind == "table":
+            columns = conn.execute(
+                'SELECT cid, name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)',
+                [name],
+            ).fetchall()
+            schema[("columns", name)] = repr(columns)
+    return schema
+
+
+@functools.lru_cache(maxsize=16)
+def reference_schema(applied: tuple[str, ...]) -> Schema:
+    """The schema this version creates with exactly the steps in `applied` (a prefix of
+    its own steps), built by migrating an empty in-memory database."""
+    db = Database(memory=True)
+    try:
+        names = [m.name for m in migrations.pending(db)]
+        stop = names[len(applied)] if len(applied) < len(names) else None
+        with write(db):
+            migrations.apply(db, stop_before=stop)
+        return schema_of(db.conn)
+    finally:
+        db.close()
+
+
+def _schema_problems(found: Schema, expected: Schema) -> list[str]:
+    problems = []
+    for key in sorted(found.keys() - expected.keys()):
+        problems.append(f"unexpected {key[0]} {key[1]!r}")
+    for key in sorted(expected.keys() - found.keys()):
+        problems.append(f"missing {key[0]} {key[1]!r}")
+    for key in sorted(found.keys() & expected.keys()):
+        if found[key] != expected[key]:
+            problems.append(f"changed {key[0]} {key[1]!r}")
+    return problems
+
+
+@contextlib.contextmanager
+def _time_limit(conn: sqlite3.Connection, seconds: float) -> Iterator[None]:
+    """Interrupt any query on `conn` that runs past the deadline (sqlite3 progress handler)."""
+    deadline = time.monotonic() + seconds
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
+    try:
+        yield
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
+def _open_checked(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a file under check: nothing in it runs with side effects."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn.execute("PRAGMA trusted_schema = OFF")
+    return conn
+
+
+def _check_file(path: Path, what: str, seconds: float = CHECK_SECONDS) -> int:
     """Integrity and schema checks on a closed database file; returns its schema version."""
     if not path.exists():
         raise StorageError(f"{path}: no such file")
     if path.is_dir():
         raise StorageError(f"{path}: is a directory, not a {what}")
+    if not path.is_file():
+        raise StorageError(f"{path}: is not a regular file")
     if path.stat().st_size == 0 or not is_sqlite_file(path):
         raise StorageError(f"{path}: is not a SourceDesk (SQLite) {what}")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = _open_checked(path)
         try:
-            return _check_connection(conn, path, what)
+            return _check_connection(conn, path, what, seconds)
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"{path}: unreadable {what} ({exc})") from None
 
 
-def _check_connection(conn: sqlite3.Connection, path: Path, what: str) -> int:
-    result = conn.execute("PRAGMA integrity_check").fetchall()
+def _check_connection(
+    conn: sqlite3.Connection, path: Path, what: str, seconds: float = CHECK_SECONDS
+) -> int:
+    """Schema first (reading it runs no query of the file's), then integrity, in time."""
+    try:
+        with _time_limit(conn, seconds):
+            version = _check_schema(conn, path, what)
+            result = conn.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.OperationalError as exc:
+        if "interrupted" in str(exc):
+            raise StorageError(
+                f"{path}: checking the {what} took longer than {seconds:g} s; refused"
+            ) from None
+        raise
     if result != [("ok",)]:
         first = result[0][0] if result else "no answer"
         raise StorageError(f"{path}: the {what} is damaged (integrity check: {first})")
+    return version
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path, what: str) -> int:
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if migrations.migrations_table not in tables or "project" not in tables:
         raise StorageError(f"{path}: is a SQLite file but not a SourceDesk {what}")
-    applied = [
+    applied = tuple(
         r[0]
         for r in conn.execute(
             f"SELECT name FROM {migrations.migrations_table} WHERE migration_set = ? "
             "ORDER BY rowid",
             [migrations.name],
         )
-    ]
-    known = [m.name for m in migrations._migrations]
+    )
+    empty = Database(memory=True)
+    known = [m.name for m in migrations.pending(empty)]
+    empty.close()
     unknown = [name for name in applied if name not in known]
     if unknown:
         raise StorageError(
@@ -149,7 +289,19 @@ def _check_connection(conn: sqlite3.Connection, path: Path, what: str) -> int:
             f"{path}: schema version {version} is newer than this SourceDesk knows "
             f"({latest_version()})"
         )
-    return version
+    if list(applied) != known[: len(applied)] or version != len(applied):
+        raise StorageError(
+            f"{path}: its schema steps ({', '.join(applied) or 'none'}) are not the ones "
+            "this SourceDesk applies, in order; refused"
+        )
+    problems = _schema_problems(schema_of(conn), reference_schema(applied))
+    if problems:
+        more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
+        raise StorageError(
+            f"{path}: its schema is not the one this SourceDesk creates "
+            f"({'; '.join(problems[:5])}{more}); refused"
+        )
+    return int(version)
 
 
 def _counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -179,7 +331,7 @@ def backup(
         raise StorageError(f"{target}: is the database itself; choose another file")
     source = _open(source_path)
     try:
-        with _temp_beside(target) as temp:
+        with temp_beside(target) as temp:
             copy = sqlite3.connect(str(temp))
             try:
                 _copy(source, copy, step_pages)
@@ -197,13 +349,17 @@ def backup(
     return BackupInfo(target, version, counts)
 
 
-def inspect_backup(backup_path: str | Path) -> BackupInfo:
-    """Check a backup file (integrity, schema) and count what it holds."""
+def inspect_backup(backup_path: str | Path, *, seconds: float = CHECK_SECONDS) -> BackupInfo:
+    """Check a backup file (schema, then integrity, within `seconds`) and count what it
+    holds."""
     path = Path(backup_path)
-    version = _check_file(path, "backup")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    version = _check_file(path, "backup", seconds)
+    conn = _open_checked(path)
     try:
-        return BackupInfo(path, version, _counts(conn))
+        with _time_limit(conn, seconds):
+            return BackupInfo(path, version, _counts(conn))
+    except sqlite3.OperationalError as exc:
+        raise StorageError(f"{path}: unreadable backup ({exc})") from None
     finally:
         conn.close()
 
@@ -253,13 +409,8 @@ def _quiesce(path: Path) -> None:
 
 
 def _keep_mode(temp: Path, target: Path) -> None:
-    """The restored file keeps the permissions of the one it replaces (else the umask's)."""
-    if target.exists():
-        mode = target.stat().st_mode & 0o777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+    """The restored file is its owner's only (it holds password hashes), like a new one."""
+    mode = target.stat().st_mode & PRIVATE_MODE if target.exists() else PRIVATE_MODE
     os.chmod(temp, mode)
 
 
@@ -269,15 +420,18 @@ def restore(
     *,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
+    seconds: float = CHECK_SECONDS,
 ) -> BackupInfo:
     """Replace the database at `db_path` with the backup at `backup_path`.
 
     The backup is checked first; a database that already holds data is replaced only
     with `force=True`. The new file is written beside the old one and renamed over it,
-    so the database is either the old one or the restored one, never a mix.
+    so the database is either the old one or the restored one, never a mix. The backup's
+    schema must be exactly the one this version creates (no extra trigger, view, index
+    or column, nothing missing), and its checks must end within `seconds`.
     """
     source_path, target = Path(backup_path), Path(db_path)
-    info = inspect_backup(source_path)
+    info = inspect_backup(source_path, seconds=seconds)
     if target.exists() and target.resolve() == source_path.resolve():
         raise StorageError(f"{target}: the backup and the database are the same file")
     if target.is_dir():
@@ -288,12 +442,13 @@ def restore(
         )
     source = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        with _temp_beside(target) as temp:
+        with temp_beside(target) as temp:
             copy = sqlite3.connect(str(temp))
             try:
                 source.backup(copy)
+                copy.execute("PRAGMA trusted_schema = OFF")
                 copy.execute("PRAGMA journal_mode = DELETE")
-                _check_connection(copy, source_path, "backup")
+                _check_connection(copy, source_path, "backup", seconds)
             finally:
                 copy.close()
             _fsync(temp)

@@ -7,6 +7,8 @@ search through every query.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,15 +30,7 @@ IntegrityError = sqlite3.IntegrityError
 def open_connection(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     """A connection with the pragmas every SourceDesk connection runs under."""
     if read_only:
-        conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro",
-            uri=True,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            check_same_thread=False,
-        )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        return conn
+        return _open_read_only(path)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
@@ -45,6 +39,76 @@ def open_connection(path: Path, *, read_only: bool = False) -> sqlite3.Connectio
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+SIDE_FILES = ("-wal", "-shm", "-journal")
+PRIVATE_MODE = 0o600
+"""Database files hold password hashes: readable and writable by their owner only."""
+
+
+def create_private(path: Path) -> bool:
+    """Create an empty database file with mode 0600 unless one exists; True if created.
+
+    SQLite gives the -wal, -shm and -journal files the permissions of the database file,
+    so they are private too. `os.open` with an explicit mode (and O_EXCL) needs no
+    process-wide umask change, which would race with other threads.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def make_private(path: Path) -> None:
+    """Take group and other permissions off an existing database and its side files
+    (older versions created them 0644); files of another owner are left alone."""
+    for name in (str(path), *(f"{path}{suffix}" for suffix in SIDE_FILES)):
+        try:
+            info = os.stat(name)
+            if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+                os.chmod(name, info.st_mode & 0o700)
+        except OSError:
+            continue
+
+
+def remove_database(path: Path) -> None:
+    """Remove a database file and its side files (after a failed creation)."""
+    for name in (str(path), *(f"{path}{suffix}" for suffix in SIDE_FILES)):
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes. A WAL database needs its -shm file, which cannot be
+    created in a read-only folder; when there is no write-ahead log to read either (the
+    last writer closed cleanly), the file is read as immutable instead."""
+    uri = path.resolve().as_uri()
+
+    def open_uri(query: str) -> sqlite3.Connection:
+        return sqlite3.connect(
+            f"{uri}?{query}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+
+    conn = open_uri("mode=ro")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        wal = Path(f"{path}-wal")
+        if (wal.exists() and wal.stat().st_size > 0) or Path(f"{path}-shm").exists():
+            raise
+        conn = open_uri("mode=ro&immutable=1")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def is_writable(path: Path) -> bool:
+    """Whether this process may change the database file and create its side files."""
+    folder = path.resolve().parent
+    return os.access(path, os.W_OK) and os.access(folder, os.W_OK | os.X_OK)
 
 
 def is_database_file(path: Path) -> bool:

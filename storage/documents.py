@@ -7,8 +7,8 @@ leaves either the whole document or nothing of it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 from sqlite_utils import Database
@@ -97,26 +97,28 @@ def add_document(db: Database, parsed: ParsedDocument) -> ImportOutcome:
         )
         with write(db):
             document_id = _insert_document(db, document)
-            rows = []
-            for position, seg in enumerate(parsed.statements):
-                statement = Statement(
-                    document_id=document_id,
-                    position=position,
-                    start=seg.start,
-                    end=seg.end,
-                    text=seg.text,
-                    kind=seg.kind,
-                )
-                if (
-                    statement.end > len(document.text)
-                    or document.text[statement.start : statement.end] != statement.text
-                ):
-                    raise StorageError(
-                        f"statement {position}: offsets {statement.start}-{statement.end} "
-                        "do not match its text in the document"
+
+            def rows() -> Iterator[dict[str, Any]]:  # one batch at a time, not all at once
+                for position, seg in enumerate(parsed.statements):
+                    statement = Statement(
+                        document_id=document_id,
+                        position=position,
+                        start=seg.start,
+                        end=seg.end,
+                        text=seg.text,
+                        kind=seg.kind,
                     )
-                rows.append(statement.model_dump(exclude={"id"}))
-            db.table("statements").insert_all(rows)
+                    if (
+                        statement.end > len(document.text)
+                        or document.text[statement.start : statement.end] != statement.text
+                    ):
+                        raise StorageError(
+                            f"statement {position}: offsets {statement.start}-{statement.end} "
+                            "do not match its text in the document"
+                        )
+                    yield statement.model_dump(exclude={"id"})
+
+            db.table("statements").insert_all(rows())
             refresh_open_statements(db, document_id)
     except ValidationError as exc:
         first = exc.errors()[0]

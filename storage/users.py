@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 
 from sqlite_utils import Database
 
-from annotate.accounts.passwords import throttle_seconds, verify_password
-from annotate.core.models import Role, User, utcnow
+from annotate.accounts import passwords
+from annotate.accounts.passwords import verify_password
+from annotate.core.models import Role, User
 from storage.errors import DuplicateError, NotFoundError, StorageError
 from storage.transactions import write
 
@@ -41,7 +43,7 @@ def add_user(db: Database, name: str, role: Role = "annotator", password_hash: s
     try:
         with write(db):
             user_id = (
-                db["users"]
+                db.table("users")
                 .insert(
                     {
                         "name": user.name,
@@ -118,6 +120,10 @@ def set_password_hash(db: Database, name: str, password_hash: str) -> None:
             "UPDATE users SET password_hash = ?, failed_logins = 0 WHERE id = ?",
             [password_hash, user.id],
         )
+        db.execute(
+            "DELETE FROM sign_in_failures WHERE scope = 'account' AND key = ?",
+            [user.name.casefold()],
+        )
 
 
 def _admin_count(db: Database) -> int:
@@ -139,34 +145,96 @@ class SignInResult:
         return self.user is not None
 
 
-def sign_in(
-    db: Database, name: str, password: str, *, now: dt.datetime | None = None
-) -> SignInResult:
-    """Check a password, throttling repeated failures per account."""
-    now = now or utcnow()
-    rows = list(db.query("SELECT * FROM users WHERE name = ?", [name.strip()]))
-    generic = "unknown user name or wrong password"
-    if not rows:
-        verify_password("", password)
-        return SignInResult(None, generic)
-    row = rows[0]
-    wait = throttle_seconds(row["failed_logins"])
-    if wait and row["last_failed_at"]:
-        elapsed = (now - dt.datetime.fromisoformat(row["last_failed_at"])).total_seconds()
-        if elapsed < wait:
-            remaining = wait - elapsed
-            return SignInResult(
-                None, f"too many failed sign-ins: try again in {remaining:.0f} s", remaining
-            )
-    if not row["active"]:
-        return SignInResult(None, "this account is deactivated")
-    if verify_password(row["password_hash"], password):
-        with write(db):
-            db.execute("UPDATE users SET failed_logins = 0 WHERE id = ?", [row["id"]])
-        return SignInResult(_to_user(row))
+GENERIC_SIGN_IN_ERROR = "unknown user name or wrong password"
+
+
+def _throttle_keys(name: str, address: str | None) -> tuple[str, str]:
+    """(address key, account key). Without an address, the first layer counts per name."""
+    account = name.strip().casefold()
+    return (address.strip() if address and address.strip() else f"name:{account}"), account
+
+
+def _counters(db: Database, scope: str, key: str) -> tuple[int, float, float]:
+    row = db.execute(
+        "SELECT failures, last_failed_at, window_start FROM sign_in_failures "
+        "WHERE scope = ? AND key = ?",
+        [scope, key],
+    ).fetchone()
+    return (int(row[0]), float(row[1]), float(row[2])) if row else (0, 0.0, 0.0)
+
+
+def _reserve_attempt(
+    db: Database, address_key: str, account_key: str, now: float
+) -> tuple[float, float]:
+    """Under the write lock: (wait, 0) if throttled, else count the attempt as a failure
+    before the password is checked and return (0, the wait the next attempt will face)."""
     with write(db):
         db.execute(
-            "UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ?",
-            [now.isoformat(), row["id"]],
+            "DELETE FROM sign_in_failures WHERE last_failed_at < ?",
+            [now - passwords.FORGET_AFTER_SECONDS],
         )
-    return SignInResult(None, generic, throttle_seconds(row["failed_logins"] + 1))
+        a_failures, a_last, _ = _counters(db, "address", address_key)
+        c_failures, _, c_start = _counters(db, "account", account_key)
+        wait = max(
+            passwords.address_wait(a_failures, a_last, now),
+            passwords.account_wait(c_failures, c_start, now),
+        )
+        if wait > 0:
+            return wait, 0.0
+        a_failures = passwords.address_failures(a_failures, a_last, now) + 1
+        c_failures, c_start = passwords.account_window(c_failures, c_start, now)
+        c_failures += 1
+        upsert = (
+            "INSERT INTO sign_in_failures (scope, key, failures, last_failed_at, window_start) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET "
+            "failures = excluded.failures, last_failed_at = excluded.last_failed_at, "
+            "window_start = excluded.window_start"
+        )
+        db.execute(upsert, ["address", address_key, a_failures, now, now])
+        db.execute(upsert, ["account", account_key, c_failures, now, c_start])
+        following = max(
+            passwords.address_wait(a_failures, now, now),
+            passwords.account_wait(c_failures, c_start, now),
+        )
+        return 0.0, following
+
+
+def _forget_failures(db: Database, address_key: str, account_key: str) -> None:
+    """After a right password: the account's count starts again (and the per-name first
+    layer; a real address keeps its count, so one's own account cannot reset it)."""
+    with write(db):
+        db.execute(
+            "DELETE FROM sign_in_failures WHERE (scope = 'account' AND key = ?) "
+            "OR (scope = 'address' AND key = ? AND key LIKE 'name:%')",
+            [account_key, address_key],
+        )
+
+
+def sign_in(
+    db: Database,
+    name: str,
+    password: str,
+    *,
+    address: str | None = None,
+    now: dt.datetime | None = None,
+) -> SignInResult:
+    """Check a password, throttled per client address and per account.
+
+    The attempt is checked against the throttle and counted in one write transaction
+    before the password is verified, so parallel attempts cannot exceed the limit. An
+    unknown name, an account without a password and a wrong password take the same
+    path, the same single argon2 verification and get the same message.
+    """
+    moment = now.timestamp() if now is not None else time.time()
+    address_key, account_key = _throttle_keys(name, address)
+    wait, following = _reserve_attempt(db, address_key, account_key, moment)
+    if wait > 0:
+        return SignInResult(None, f"too many failed sign-ins: try again in {wait:.0f} s", wait)
+    rows = list(db.query("SELECT * FROM users WHERE name = ?", [name.strip()]))
+    row = rows[0] if rows else None
+    if not verify_password(row["password_hash"] if row else "", password) or row is None:
+        return SignInResult(None, GENERIC_SIGN_IN_ERROR, following)
+    _forget_failures(db, address_key, account_key)
+    if not row["active"]:  # said only to someone who knows the password
+        return SignInResult(None, "this account is deactivated")
+    return SignInResult(_to_user(row))

@@ -247,7 +247,7 @@ def test_people_see_figures_without_none_or_raw_names(labels: pd.DataFrame) -> N
     assert "Cohen's kappa · ann vs bob" in set(people["Figure"])
     assert "Cohen's kappa · ann vs cat" not in set(people["Figure"])
     assert hidden_line(types) == (
-        "3 figure(s) not shown: Fleiss' kappa, Cohen's kappa · ann vs cat, "
+        "2 figure(s) not shown: Cohen's kappa · ann vs cat, "
         "Cohen's kappa · bob vs cat "
         "(computed over 4 statement(s) only, fewer than 5)."
     )

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import label, lines_document
+from builders import label, lines_document
 
 import storage
 from annotate.documents.ingest import ParsedDocument

@@ -28,6 +28,7 @@ import streamlit as st
 from annotate.accounts.passwords import MIN_PASSWORD_LENGTH
 from annotate.core.models import User
 from ui import session
+from ui.markup import literal
 from workflows import auth
 
 _STYLE = """
@@ -88,7 +89,7 @@ def _show_route_error() -> None:
         else:
             st.error("Unknown user name or wrong password.")
     elif error == "first_admin":
-        st.error(st.query_params.get("auth_detail", "The administrator was not created."))
+        st.error(literal(st.query_params.get("auth_detail", "The administrator was not created.")))
     elif error == "unavailable":
         st.error("Signing in is unavailable right now; try again in a moment.")
 

@@ -212,7 +212,9 @@ def _variable(
         alpha=alpha,
         reading=reading_band(alpha[metrics[0]].value),
         reading_metric=metrics[0],
-        fleiss=fleiss_kappa(data, **boot),
+        # Varying numbers of annotators per statement are the rule here: the generalisation
+        # (Gwet; irrCAC) keeps every statement and equals Fleiss (1971) when the number is fixed.
+        fleiss=fleiss_kappa(data, units="all", **boot),
         gwet=gwet_ac(data, weights, **boot),  # type: ignore[arg-type]
         cohen_pairs=cohen_kappa_pairs(data, weights, **boot),  # type: ignore[arg-type]
         labels=label_agreement(data),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -76,13 +77,25 @@ class Statement(Model):
         return end
 
 
+USER_NAME = re.compile(r"^[\w.@+\- ]+$")
+
+
 class User(Model):
     id: int | None = None
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[\w.@+\- ]+$")
+    name: str = Field(min_length=1, max_length=80)
     role: Role = "annotator"
     password_hash: str = ""
     active: bool = True
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not USER_NAME.match(value):
+            raise ValueError(
+                "use letters, digits, spaces and . @ + - _ only (an e-mail address works)"
+            )
+        return value
 
 
 class AnnotationInput(Model):

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from annotate.documents.dateline import dateline_date
 from annotate.documents.html_text import decode_html, extract_page
 from annotate.documents.language import detect_language
 from annotate.documents.parsed import (
@@ -31,6 +33,7 @@ from annotate.documents.parsed import (
     parse_date,
     split_statements,
 )
+from annotate.documents.reading import read_regular_file
 from annotate.documents.tables import csv_rows, jsonl_rows, table_documents
 
 __all__ = [
@@ -120,9 +123,13 @@ def _header(name: str, text: str) -> tuple[dict[str, str], str, int]:
     the date is metadata and the remainder becomes the first line of the text.
     """
     fields: dict[str, str] = {}
-    lines = text.split("\n")
     used = 0
-    for number, line in enumerate(lines, start=1):
+    starts = [0]  # starts[k]: offset of line k + 1; lines are read one at a time
+
+    def rest_after(lines_used: int) -> str:
+        return text[starts[lines_used] :] if lines_used < len(starts) else ""
+
+    for number, line in enumerate(_lines(text, starts), start=1):
         if not line.strip():
             if fields:
                 break
@@ -141,8 +148,9 @@ def _header(name: str, text: str) -> tuple[dict[str, str], str, int]:
             fields[key] = token
             used = number
             if remainder.strip():
-                lines[number - 1] = remainder.strip()
-                return fields, "\n".join(lines[number - 1 :]), number - 1
+                following = rest_after(number)
+                rest = remainder.strip() + ("\n" + following if number < len(starts) else "")
+                return fields, rest, number - 1
             continue
         if key == "url" and not value.startswith(("http://", "https://")):
             break
@@ -153,7 +161,21 @@ def _header(name: str, text: str) -> tuple[dict[str, str], str, int]:
         fields[f"{key}_line"] = str(number)
         fields[key] = value
         used = number
-    return fields, "\n".join(lines[used:]), used
+    return fields, rest_after(used), used
+
+
+def _lines(text: str, starts: list[int]) -> Iterator[str]:
+    """The lines of `text` one by one (no list of all of them); appends each next line's
+    start offset to `starts` as it goes."""
+    position = 0
+    while True:
+        end = text.find("\n", position)
+        if end < 0:
+            yield text[position:]
+            return
+        starts.append(end + 1)
+        yield text[position:end]
+        position = end + 1
 
 
 def _strip_markdown(text: str) -> tuple[str, str]:
@@ -221,6 +243,8 @@ def _parse_text(name: str, raw: str, markdown: bool) -> ParsedDocument:
         title = _title_from_segments(statements)
     if published is None:
         published, precision = _date_from_segments(statements)
+    if published is None:
+        published, precision = dateline_date(text)
     return ParsedDocument(
         source_name=name,
         title=title,
@@ -243,8 +267,8 @@ def _parse_html(name: str, data: bytes) -> ParsedDocument:
         html = _decode(name, data)
     else:
         # _decode checks for NUL bytes and reports the position of invalid UTF-8.
-        html = decode_html(data) if b"\x00" not in data else None
-        html = html if html is not None else _decode(name, data)
+        decoded = decode_html(data) if b"\x00" not in data else None
+        html = decoded if decoded is not None else _decode(name, data)
     page = extract_page(html)
     if not page.paragraphs:
         raise IngestError("no article text found in the page", file=name)
@@ -297,6 +321,7 @@ def parse_file(
         if suffix in (".html", ".htm"):
             return [_parse_html(name, data)]
         text = _decode(name, data)
+        del data  # the text replaces the bytes: one copy of the file in memory, not two
         if suffix in (".txt", ".md"):
             return [_parse_text(name, text, markdown=suffix == ".md")]
         if suffix == ".csv":
@@ -316,7 +341,7 @@ def parse_file(
 
 
 def parse_path(path: Path, **kw: Any) -> list[ParsedDocument]:
-    """`parse_file` on a file on disk; the size limit is checked before reading."""
+    """`parse_file` on a regular file on disk; the size limit holds on the bytes read."""
     path = Path(path)
     max_bytes = kw.get("max_bytes", DEFAULT_MAX_BYTES)
     try:
@@ -328,4 +353,4 @@ def parse_path(path: Path, **kw: Any) -> list[ParsedDocument]:
             f"file is {size:,} bytes, larger than the limit of {max_bytes:,} bytes",
             file=path.name,
         )
-    return parse_file(path.name, path.read_bytes(), **kw)
+    return parse_file(path.name, read_regular_file(path, max_bytes), **kw)

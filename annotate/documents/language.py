@@ -29,6 +29,9 @@ UNDETERMINED = "und"
 MIN_LETTERS = 12
 """Below this many letters a guess is noise ("hello" scores as Finnish)."""
 MIN_CONFIDENCE = 0.6
+SAMPLE_CHARS = 100_000
+"""Only the start of a long text is identified: its language is the document's, and the
+identifier's memory grows with its input."""
 
 _identifier: Any = None
 _lock = threading.Lock()
@@ -49,6 +52,7 @@ def _get_identifier() -> Any:
 
 def detect_language(text: str) -> str:
     """Return the ISO 639-1 code of `text`, or "und" when it is too short or unclear."""
+    text = text[:SAMPLE_CHARS]
     if sum(1 for ch in text if ch.isalpha()) < MIN_LETTERS:
         return UNDETERMINED
     language, confidence = _get_identifier().classify(text)

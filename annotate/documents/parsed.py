@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from annotate.core.errors import SourceDeskError
 from annotate.core.models import StatementKind
-from annotate.statements.segment import segment_text
+from annotate.statements.segment import iter_segments
 
 STATEMENT_SEPARATOR = "\n\n"
 """How statements given one per row are joined into their document's text."""
@@ -113,16 +113,34 @@ def looks_like_date(value: str) -> bool:
         return True
 
 
+_HASH_CHUNK = 1 << 20
+_WHITESPACE = re.compile(r"\s")
+
+
 def content_hash(text: str) -> str:
-    """sha256 of the NFC text with every run of whitespace collapsed to one space."""
-    normalised = " ".join(unicodedata.normalize("NFC", text).split())
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+    """sha256 of the NFC text with every run of whitespace collapsed to one space.
+
+    Hashed a chunk at a time, each ending at whitespace (where neither NFC nor the
+    collapsing of spaces crosses), so a long text is never copied word by word.
+    """
+    digest = hashlib.sha256()
+    separator = b""
+    start = 0
+    while start < len(text):
+        boundary = _WHITESPACE.search(text, min(len(text), start + _HASH_CHUNK))
+        end = boundary.start() if boundary else len(text)
+        words = " ".join(unicodedata.normalize("NFC", text[start:end]).split())
+        if words:
+            digest.update(separator + words.encode("utf-8"))
+            separator = b" "
+        start = end + 1 if boundary else end
+    return digest.hexdigest()
 
 
 def split_statements(text: str, language: str) -> list[ParsedStatement]:
     return [
         ParsedStatement(start=s.start, end=s.end, text=s.text, kind=s.kind)
-        for s in segment_text(text, language)
+        for s in iter_segments(text, language)
     ]
 
 

@@ -13,7 +13,7 @@ ordinary whitespace, and abbreviations, initials and decimals do not end a sente
 
 from __future__ import annotations
 
-import itertools
+import functools
 import re
 import tomllib
 from collections.abc import Iterator
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from annotate.core.models import StatementKind
 
-__all__ = ["Segment", "segment_text"]
+__all__ = ["Segment", "iter_segments", "segment_text"]
 
 
 class Segment(BaseModel):
@@ -85,7 +85,7 @@ _DATE_LINE_RE = re.compile(
     re.IGNORECASE,
 )
 _INITIALISM_RE = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]$")
-_WORD_BEFORE_RE = re.compile(r"[^\s«\"“(\[{]*$")
+_WORD_STOPS = '«"“([{'
 _NEXT_WORD_RE = re.compile(r"[^\W\d_]+['’]?")
 _LIST_ITEM_RE = re.compile(r"^(?:[-*+•]\s|\d{1,3}[.)]\s|#)")
 _AGENCY_RE = re.compile(
@@ -110,15 +110,21 @@ def _markers(table: dict[str, tuple[str, ...]], language: str) -> tuple[str, ...
     return first + tuple(m for lang, ms in table.items() if lang != language for m in ms)
 
 
+@functools.lru_cache(maxsize=64)
+def _boilerplate_markers(language: str) -> tuple[str, ...]:
+    return _markers(BOILERPLATE_MARKERS, language)
+
+
 # --- Blocks: paragraphs and lines. ----------------------------------------------------
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     pos = 0
-    for line in text.split("\n"):
-        spans.append((pos, pos + len(line)))
-        pos += len(line) + 1
+    while (end := text.find("\n", pos)) >= 0:  # no copy of the lines
+        spans.append((pos, end))
+        pos = end + 1
+    spans.append((pos, len(text)))
     return spans
 
 
@@ -128,13 +134,18 @@ def _is_hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
     Then a single newline is a soft break inside a paragraph; otherwise every line is
     its own paragraph, which is how copied web articles and extracted HTML look.
     """
-    stripped = [text[s:e].strip() for s, e in lines]
-    non_blank = [line for line in stripped if line]
-    if len(non_blank) < 4 or max(len(line) for line in non_blank) > 100:
-        return False
-    adjacent = sum(1 for a, b in itertools.pairwise(stripped) if a and b)
-    wide = sum(1 for line in non_blank if 50 <= len(line) <= 100)
-    return adjacent >= 3 and wide * 2 >= len(non_blank)
+    non_blank = adjacent = wide = 0
+    previous = 0
+    for start, end in lines:  # one line at a time: only lengths are kept
+        length = len(text[start:end].strip())
+        if length > 100:
+            return False
+        if length:
+            non_blank += 1
+            adjacent += previous > 0
+            wide += length >= 50
+        previous = length
+    return non_blank >= 4 and adjacent >= 3 and wide * 2 >= non_blank
 
 
 def _blocks(text: str) -> Iterator[tuple[int, int]]:
@@ -176,19 +187,25 @@ def _trim(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 # --- Sentences inside one block. ------------------------------------------------------
 
 
-def _quote_spans(block: str) -> tuple[list[bool], set[int]]:
+_QUOTE_RE = re.compile('[«»„“”"]')
+
+
+def _quote_spans(block: str) -> tuple[bytearray, set[int]]:
     """Mark the characters inside a quotation that closes within the block.
 
-    Returns `inside[i]` (position i lies strictly between an opening quote and its
-    closing one) and the set of closing-quote positions. A quote that never closes is
-    ignored, so one stray « cannot glue a whole paragraph together.
+    Returns `inside[i]` (true when position i lies strictly between an opening quote and
+    its closing one) and the set of closing-quote positions. A quote that never closes
+    is ignored, so one stray « cannot glue a whole paragraph together. Only the quote
+    characters are visited, and nested quotations are merged before marking, so the
+    work is linear in the length of the block.
     """
     n = len(block)
     spans: list[tuple[int, int]] = []
     guillemets: list[int] = []
     curly: list[int] = []
     straight: int | None = None
-    for i, ch in enumerate(block):
+    for match in _QUOTE_RE.finditer(block):
+        i, ch = match.start(), match.group(0)
         if ch == "«":
             guillemets.append(i)
         elif ch == "»":
@@ -204,23 +221,20 @@ def _quote_spans(block: str) -> tuple[list[bool], set[int]]:
         elif ch == "”":
             if curly:
                 spans.append((curly.pop(), i))
-        elif ch == '"':
-            if straight is not None:
-                spans.append((straight, i))
-                straight = None
-            elif (i == 0 or block[i - 1].isspace() or block[i - 1] in _OPEN_QUOTE_CONTEXT) and (
-                i + 1 < n and not block[i + 1].isspace()
-            ):
-                straight = i
-    diff = [0] * (n + 1)
-    for opening, closing in spans:
-        diff[opening + 1] += 1
-        diff[closing] -= 1
-    inside = []
-    depth = 0
-    for i in range(n):
-        depth += diff[i]
-        inside.append(depth > 0)
+        elif straight is not None:
+            spans.append((straight, i))
+            straight = None
+        elif (i == 0 or block[i - 1].isspace() or block[i - 1] in _OPEN_QUOTE_CONTEXT) and (
+            i + 1 < n and not block[i + 1].isspace()
+        ):
+            straight = i
+    inside = bytearray(n)
+    reach = 0  # marked up to here: a span inside a marked one adds nothing
+    for opening, closing in sorted(spans):
+        first, last = max(opening + 1, reach), closing
+        if last > first:
+            inside[first:last] = b"\x01" * (last - first)
+            reach = last
     return inside, {closing for _, closing in spans}
 
 
@@ -250,6 +264,19 @@ def _starts_with_starter(block: str, pos: int, cased: bool, starters: frozenset[
     return folded in starters or f"{folded}." in starters  # "Mr." is listed with its dot
 
 
+def _token_start(block: str, end: int) -> int:
+    """Start of the word that ends at `end` (up to a space, quote or opening bracket).
+
+    A backward scan: words that precede distinct sentence ends do not overlap, so the
+    scans add up to the length of the block (a regex anchored at `$` from position 0
+    would rescan the block for every full stop).
+    """
+    start = end
+    while start > 0 and not block[start - 1].isspace() and block[start - 1] not in _WORD_STOPS:
+        start -= 1
+    return start
+
+
 def _sentence_spans(block: str, language: str) -> list[tuple[int, int]]:
     """Split one paragraph into sentence spans (offsets relative to the block)."""
     n = len(block)
@@ -257,7 +284,8 @@ def _sentence_spans(block: str, language: str) -> list[tuple[int, int]]:
     always = _for_language(ALWAYS_ABBREVIATIONS, language)
     sometimes = _for_language(SOMETIMES_ABBREVIATIONS, language)
     starters = _for_language(SENTENCE_STARTERS, language)
-    cased = any(ch.isupper() for ch in block)
+    cased = any(map(str.isupper, block))
+    first_visible = len(block) - len(block.lstrip())
     cuts: list[int] = []
     for match in _TERMINAL_RE.finditer(block):
         i, k = match.start(), match.end()
@@ -287,8 +315,7 @@ def _sentence_spans(block: str, language: str) -> list[tuple[int, int]]:
             if not _opens_sentence(block, q, cased, starters):
                 continue
         elif punct == ".":
-            word = _WORD_BEFORE_RE.search(block, 0, i)
-            token = word.group(0) if word else ""
+            token = block[_token_start(block, i) : i]
             lowered = token.casefold() + "."
             if lowered in always:
                 continue
@@ -299,7 +326,7 @@ def _sentence_spans(block: str, language: str) -> list[tuple[int, int]]:
             )
             if ambiguous and not _starts_with_starter(block, q, cased, starters):
                 continue
-            if token.isdigit() and len(token) <= 3 and block[:i].strip() == token:
+            if token.isdigit() and len(token) <= 3 and i - len(token) <= first_visible:
                 continue  # "1. First point": a numbered list item
         cuts.append(k)
     spans = []
@@ -341,7 +368,7 @@ def _classify(text: str, whole_line: bool, language: str) -> StatementKind:
         return "boilerplate"
     if whole_line and ("©" in text or re.search(r"\(c\)\s*\d{4}", folded)) and words <= 20:
         return "boilerplate"
-    marker = _starts_with_marker(folded, _markers(BOILERPLATE_MARKERS, language))
+    marker = _starts_with_marker(folded, _boilerplate_markers(language))
     short = words <= BOILERPLATE_MAX_WORDS and (not text.endswith(".") or words <= 6)
     if marker and whole_line and short:
         return "boilerplate"
@@ -379,7 +406,12 @@ def segment_text(text: str, language: str) -> list[Segment]:
     `language` (ISO 639-1) selects the abbreviation and marker lists; an unknown code
     uses the French and English ones together.
     """
-    segments: list[Segment] = []
+    return list(iter_segments(text, language))
+
+
+def iter_segments(text: str, language: str) -> Iterator[Segment]:
+    """The segments of `segment_text`, one paragraph at a time (time and memory linear in
+    the length of the text)."""
     for block_start, block_end in _blocks(text):
         block = text[block_start:block_end]
         spans = _sentence_spans(block, language)
@@ -387,12 +419,9 @@ def segment_text(text: str, language: str) -> list[Segment]:
         for start, end in spans:
             whole = single_line and len(spans) == 1
             piece = block[start:end]
-            segments.append(
-                Segment(
-                    start=block_start + start,
-                    end=block_start + end,
-                    text=piece,
-                    kind=_classify(piece, whole, language),
-                )
+            yield Segment(
+                start=block_start + start,
+                end=block_start + end,
+                text=piece,
+                kind=_classify(piece, whole, language),
             )
-    return segments

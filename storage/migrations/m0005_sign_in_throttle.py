@@ -1,0 +1,28 @@
+"""0005: the sign-in throttle's counters, per client address and per account name.
+
+Counting is done under the write lock before a password is checked, so parallel
+attempts cannot slip past the limit. Rows are keyed by name, not by user id, so an
+unknown name is throttled exactly like a known one and reveals nothing.
+"""
+
+from sqlite_utils import Database
+
+from storage.schema import migrations, run_script
+
+
+@migrations(name="0005_sign_in_throttle")
+def _sign_in_throttle(db: Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE sign_in_failures (
+            scope TEXT NOT NULL CHECK (scope IN ('address', 'account')),
+            key TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            last_failed_at REAL NOT NULL,
+            window_start REAL NOT NULL,
+            PRIMARY KEY (scope, key)
+        );
+        CREATE INDEX sign_in_failures_age ON sign_in_failures(last_failed_at);
+        """,
+    )
