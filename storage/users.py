@@ -200,13 +200,21 @@ def _reserve_attempt(
 
 
 def _forget_failures(db: Database, address_key: str, account_key: str) -> None:
-    """After a right password: the account's count starts again (and the per-name first
-    layer; a real address keeps its count, so one's own account cannot reset it)."""
+    """After a right password: the account's count starts again, and the attempt reserved
+    for this sign-in is given back to the address. Only that one attempt: a right password
+    never wipes the address's failures (one's own account cannot reset a guessing
+    address), and sign-ins that succeed never add up (a newsroom behind one address would
+    otherwise lock itself out every morning)."""
     with write(db):
         db.execute(
             "DELETE FROM sign_in_failures WHERE (scope = 'account' AND key = ?) "
             "OR (scope = 'address' AND key = ? AND key LIKE 'name:%')",
             [account_key, address_key],
+        )
+        db.execute(
+            "UPDATE sign_in_failures SET failures = max(failures - 1, 0) "
+            "WHERE scope = 'address' AND key = ?",
+            [address_key],
         )
 
 

@@ -227,3 +227,22 @@ def test_a_new_password_clears_the_accounts_count(project: Path) -> None:
     result = storage.sign_in(db, "alice", "a brand new secret", address="192.0.2.1", now=_at(1))
     assert result.ok, result.message
     db.close()
+
+
+def test_right_passwords_from_one_office_address_never_throttle_anyone(project: Path) -> None:
+    """A newsroom behind one address signs in all morning: successes do not count, so the
+    next colleague's first attempt is not made to wait."""
+    db = storage.connect(project)
+    for name in ("bob", "carol", "dan", "erin"):
+        storage.add_user(db, name, "annotator", hash_password(PASSWORD))
+    office = "198.51.100.7"
+    for minute, name in enumerate(["alice", "bob", "carol", "dan", "alice", "bob"]):
+        result = storage.sign_in(db, name, PASSWORD, address=office, now=_at(minute / 10))
+        assert result.ok, (name, result.message)
+    erin = storage.sign_in(db, "erin", PASSWORD, address=office, now=_at(0.7))
+    assert erin.ok, erin.message
+    # Failures still count: three wrong guesses from the office start the wait.
+    for i in range(3):
+        storage.sign_in(db, "erin", f"typo {i}", address=office, now=_at(0.8))
+    assert storage.sign_in(db, "erin", PASSWORD, address=office, now=_at(0.8)).wait_seconds > 0
+    db.close()
