@@ -43,6 +43,7 @@ def _rendered_text(html: str) -> str:
         .replace("&quot;", '"')
         .replace("&amp;", "&")
         .replace("\u00a0", " ")
+        .replace("\u2060", "")  # the invisible word joiner that keeps addresses unlinked
     )
 
 
@@ -174,3 +175,23 @@ def test_a_user_name_is_shown_literally_in_the_sidebar(db_file: Path) -> None:
     assert any("\\_\\_boss\\_\\_" in c for c in captions), captions
     rendered = MarkdownIt("commonmark").render(captions[0])
     assert "<strong>" not in rendered and "__boss__" in rendered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Voir http://127.0.0.1:9/t.png et www.example.com",
+        "HTTPS://tracker.example/p.gif",
+        "écrire à ines@desk.example",
+        "ftp://x.example/f",
+    ],
+)
+def test_bare_addresses_are_not_turned_into_links(text: str) -> None:
+    """GitHub-flavoured Markdown links bare addresses after escapes are resolved, so what
+    the Markdown reads once escapes are gone must hold no address start."""
+    from ui.markup import WORD_JOINER, literal
+
+    shown = literal(text)
+    unescaped = re.sub(r"\\(.)", r"\1", shown)
+    assert not re.search(r"(?i)(https?|ftp)://|www\.|\w@\w", unescaped), unescaped
+    assert unescaped.replace(WORD_JOINER, "") == text  # what a reader sees is unchanged

@@ -32,6 +32,11 @@ _INVISIBLE = re.compile(f"[{BIDI_CONTROLS}\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # `:directive[...]` and `:material/icon:` syntax.
 _MARKDOWN_INLINE = re.compile(r"([\\`*_{}\[\]<>#|~$:&/!^=+\-])")
 _ORDERED_ITEM = re.compile(r"^(\d+)([.)])")
+# GitHub-flavoured Markdown turns bare addresses into links after escapes are resolved
+# ("http://…", "www.…", "name@host"), so escaping cannot stop it: a word joiner (U+2060,
+# invisible) inside each such start keeps them plain text.
+WORD_JOINER = "\u2060"
+_AUTOLINK_START = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www)(?=\\?[:.])|(?<=\S)(@)(?=\S)")
 
 
 def plain(text: str) -> str:
@@ -47,10 +52,15 @@ def _literal_line(line: str) -> str:
     return indent + _ORDERED_ITEM.sub(r"\1\\\2", escaped)  # "1." would start a list
 
 
+def _unlinked(line: str) -> str:
+    return _AUTOLINK_START.sub(lambda m: m.group(0) + WORD_JOINER, line)
+
+
 def literal(text: str) -> str:
-    """`text` as Markdown that renders exactly as `text` reads: no formatting, link,
-    image, HTML, colour, icon or maths, and no bidi control; line breaks kept."""
-    return "  \n".join(_literal_line(line) for line in plain(text).split("\n"))
+    """`text` as Markdown that renders exactly as `text` reads: no formatting, link
+    (bare addresses included), image, HTML, colour, icon or maths, and no bidi control;
+    line breaks kept."""
+    return "  \n".join(_unlinked(_literal_line(line)) for line in plain(text).split("\n"))
 
 
 def label(text: str) -> str:
