@@ -541,7 +541,12 @@ function update(data) {
       if (lv.key) levelKeys[lv.key.toLowerCase()] = { scale: scale.key, scaleName: scale.name, value: lv.value };
     }
   }
-  const keyMap = JSON.stringify([typeKeys, levelKeys]);
+  // What each key does, without display names: a change of interface language is not a
+  // change of keys.
+  const keyMap = JSON.stringify([
+    typeKeys,
+    Object.entries(levelKeys).map(([k, v]) => [k, v.scale, v.value]),
+  ]);
   if (S.keyMap && S.keyMap !== keyMap) {
     note("The project's keys changed: the buttons show the keys that work now.", "info");
   }
