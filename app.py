@@ -11,7 +11,7 @@ import streamlit as st
 from annotate.core.errors import SourceDeskError, one_line
 from ui import auth, session
 from ui.markup import literal
-from ui.routes import pages_for
+from ui.routes import pages_for, refused_page
 
 # A local icon: a Material icon as favicon makes every page load fetch it from Google.
 FAVICON = Path(__file__).resolve().parent / "ui" / "assets" / "favicon.png"
@@ -25,6 +25,10 @@ try:
         st.stop()
         raise
     navigation = st.navigation(pages_for(user.role))
+    refused = refused_page(user.role, st.context.url)
+    if refused and not st.session_state.get("refused_page_told"):
+        st.session_state["refused_page_told"] = True  # the link is read once per session
+        st.info(refused)
     with st.sidebar:
         st.caption(f"Signed in as {literal(user.name)} ({user.role})")
         auth.sign_out_control()

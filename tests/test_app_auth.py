@@ -303,6 +303,24 @@ def test_an_annotator_cannot_open_editor_pages_by_url(db_file: Path, url: str) -
     assert not at.exception
 
 
+@pytest.mark.parametrize(
+    ("role", "url", "told"),
+    [
+        ("annotator", "http://desk/review", "The Review page is for editors: you are on Annotate"),
+        ("editor", "http://desk/settings", "The Settings page is for admins: you are on Annotate"),
+        ("admin", "http://desk/settings", None),
+        ("editor", "http://desk/", None),
+    ],
+)
+def test_a_link_to_a_page_of_a_higher_role_says_why_it_opened_annotate(
+    role: str, url: str, told: str | None
+) -> None:
+    from ui.routes import refused_page
+
+    message = refused_page(role, url)  # type: ignore[arg-type]
+    assert (message or None) == (f"{told} instead." if told else None)
+
+
 def test_editor_pages_check_the_role_themselves(db_file: Path) -> None:
     ids = make_project(db_file)
 
