@@ -64,14 +64,20 @@ def _with_trafilatura(html: str) -> ExtractedPage | None:
         )
     except Exception:
         return None
-    if doc is None or not (doc.text or "").strip():
+    # bare_extraction returns a Document (or a dict with as_dict=True); read either.
+    fields = doc if isinstance(doc, dict) else doc.as_dict() if doc is not None else {}
+
+    def field(name: str) -> str:
+        return str(fields.get(name) or "").strip()
+
+    if not field("text"):
         return None
     return ExtractedPage(
-        paragraphs=_paragraphs(doc.text or ""),
-        title=(doc.title or "").strip(),
-        date=(doc.date or "").strip(),
-        url=(doc.url or "").strip(),
-        sitename=(doc.sitename or "").strip(),
+        paragraphs=_paragraphs(field("text")),
+        title=field("title"),
+        date=field("date"),
+        url=field("url"),
+        sitename=field("sitename"),
     )
 
 
