@@ -8,7 +8,7 @@ import functools
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from pydantic import ValidationError
@@ -133,4 +133,4 @@ def friendly_errors(func: F) -> F:
         finally:
             _close_opened()
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)

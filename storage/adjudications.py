@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from annotate.core.models import Adjudication, AdjudicationInput, Statement
 from storage.documents import to_statement
-from storage.revisions import require_statement, save_revision
+from storage.revisions import require_statement, save_revision, saved
 from storage.transactions import write
 
 _FIELDS = ("source_type", "also_cites", "confidence", "note", "taxonomy_version")
@@ -63,7 +63,7 @@ def adjudicate(
                 f"reviewing it (now revision {now}); reload to see it"
             ),
         )
-    return current_adjudication(db, value.statement_id)  # type: ignore[return-value]
+    return saved(current_adjudication(db, value.statement_id))
 
 
 def adjudication_history(db: Database, statement_id: int) -> list[tuple[str, Adjudication]]:

@@ -18,7 +18,7 @@ from annotate.core.models import Annotation, AnnotationInput, Statement
 from storage.documents import to_statement
 from storage.errors import NotFoundError
 from storage.project import bump_queue_generation
-from storage.revisions import require_statement, save_revision
+from storage.revisions import require_statement, save_revision, saved
 from storage.statement_status import open_expression
 from storage.transactions import write
 
@@ -133,7 +133,7 @@ def save_annotation(
         )
         refresh_statement_stats(db, value.statement_id)
         advance_frontier(db, value.annotator_id, [value.statement_id])
-    return current_annotation(db, value.statement_id, value.annotator_id)  # type: ignore[return-value]
+    return saved(current_annotation(db, value.statement_id, value.annotator_id))
 
 
 def delete_annotation(
@@ -160,7 +160,7 @@ def delete_annotation(
             deleted=True,
         )
         refresh_statement_stats(db, statement_id)
-    return current_annotation(db, statement_id, annotator_id, include_deleted=True)  # type: ignore[return-value]
+    return saved(current_annotation(db, statement_id, annotator_id, include_deleted=True))
 
 
 def current_annotation(

@@ -8,7 +8,7 @@ delete appends a revision that triggers protect from change.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -61,3 +61,13 @@ def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
     marks = ", ".join(f":{column}" for column in row)
     cursor = db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", row)
     return int(cursor.lastrowid or 0)
+
+
+T = TypeVar("T")
+
+
+def saved(record: T | None) -> T:
+    """The record a write has just saved, read back in the same connection."""
+    if record is None:  # only if the row vanished between the write and the read
+        raise NotFoundError("the record just saved could not be read back; reload")
+    return record

@@ -96,7 +96,8 @@ def require_role(role: Role) -> User:
     way; it is the check that does not depend on navigation.
     """
     user = current_user()
-    if not has_role(user, role):
+    if user is None or not has_role(user, role):
         st.error(f"This page is for {role}s only.")
         st.stop()
-    return user  # type: ignore[return-value]
+        raise AssertionError("unreachable")  # st.stop() ends the run
+    return user

@@ -35,6 +35,7 @@ from annotate.agreement import (
     ranked_disagreements,
     top_confusions,
 )
+from annotate.agreement.coefficients import Metric, Weights
 
 LABEL_COLUMNS = (
     "statement_id",
@@ -50,7 +51,7 @@ ADJUDICATION_COLUMNS = ("statement_id", "source_type", "confidence")
 
 # Weights for the ordinal confidence scale. Quadratic weights make weighted kappa and AC2
 # comparable with interval alpha (and with the intraclass correlation).
-CONFIDENCE_WEIGHTS = "quadratic"
+CONFIDENCE_WEIGHTS: Weights = "quadratic"
 
 Reading = Literal["reliable", "tentative", "unreliable"]
 # A figure over fewer statements than this says nothing a reader should act on (a kappa
@@ -67,6 +68,13 @@ def reading_band(alpha: float | None) -> Reading | None:
     if alpha >= 0.667:
         return "tentative"
     return "unreliable"
+
+
+class VariableOptions(TypedDict):
+    pair_confusions: bool
+    top: int
+    n_boot: int
+    seed: int
 
 
 class Bootstrap(TypedDict):
@@ -187,13 +195,15 @@ def _variable(
     level: float,
 ) -> VariableAgreement:
     boot: Bootstrap = {"n_boot": n_boot, "seed": seed, "level": level}
+    metrics: list[Metric]
+    weights: Weights
     if scale == "nominal":
         metrics = ["nominal"]
         weights = "identity"
     else:
         metrics = ["ordinal", "interval"]
         weights = CONFIDENCE_WEIGHTS
-    alpha = {m: krippendorff_alpha(data, m, **boot) for m in metrics}  # type: ignore[arg-type]
+    alpha: dict[str, AgreementResult] = {m: krippendorff_alpha(data, m, **boot) for m in metrics}
     pairs = None
     if pair_confusions:
         pairs = {}
@@ -215,13 +225,13 @@ def _variable(
         # Varying numbers of annotators per statement are the rule here: the generalisation
         # (Gwet; irrCAC) keeps every statement and equals Fleiss (1971) when the number is fixed.
         fleiss=fleiss_kappa(data, units="all", **boot),
-        gwet=gwet_ac(data, weights, **boot),  # type: ignore[arg-type]
-        cohen_pairs=cohen_kappa_pairs(data, weights, **boot),  # type: ignore[arg-type]
+        gwet=gwet_ac(data, weights, **boot),
+        cohen_pairs=cohen_kappa_pairs(data, weights, **boot),
         labels=label_agreement(data),
         annotators=coder_agreement(
             data,
-            metric=metrics[0],  # type: ignore[arg-type]
-            weights=weights,  # type: ignore[arg-type]
+            metric=metrics[0],
+            weights=weights,
             reference=reference,
         ),
         confusions=top_confusions(data),
@@ -260,14 +270,14 @@ def build_report(
     conf_data = ReliabilityData.from_long(
         units, coders, chosen["confidence"].to_numpy(), levels=list(confidence_levels)
     )
-    common = {"pair_confusions": pair_confusions, "top": top, "n_boot": n_boot, "seed": seed}
+    common = VariableOptions(pair_confusions=pair_confusions, top=top, n_boot=n_boot, seed=seed)
     source_type = _variable(
         type_data,
         variable="source_type",
         scale="nominal",
         reference=_reference(adjudications, "source_type"),
         level=level,
-        **common,  # type: ignore[arg-type]
+        **common,
     )
     confidence = _variable(
         conf_data,
@@ -275,7 +285,7 @@ def build_report(
         scale="ordinal",
         reference=_reference(adjudications, "confidence"),
         level=level,
-        **common,  # type: ignore[arg-type]
+        **common,
     )
     shown = chosen["suggestion_shown"].astype(bool).to_numpy()
     suggestions = [
@@ -306,7 +316,7 @@ def _suggestion_comparison(
     chosen: pd.DataFrame,
     shown: np.ndarray,
     variable: str,
-    metric: str,
+    metric: Metric,
     n_boot: int,
     seed: int,
     level: float,
@@ -322,8 +332,8 @@ def _suggestion_comparison(
     return SuggestionComparison(
         variable=variable,
         metric=metric,
-        with_suggestion=krippendorff_alpha(data.subset(with_flag), metric, **boot),  # type: ignore[arg-type]
-        without_suggestion=krippendorff_alpha(data.subset(~with_flag), metric, **boot),  # type: ignore[arg-type]
+        with_suggestion=krippendorff_alpha(data.subset(with_flag), metric, **boot),
+        without_suggestion=krippendorff_alpha(data.subset(~with_flag), metric, **boot),
     )
 
 
