@@ -15,7 +15,7 @@ import typer
 
 import storage
 from annotate.agreement.report import ReportFilters, plain_summary
-from annotate.agreement.table import NO_LABELS, figure_table, one_annotator
+from annotate.agreement.table import figure_table, why_no_figures
 from annotate.core.taxonomy import Taxonomy
 from cli.common import DbOption, JsonOption, app, date_option, friendly_errors, open_db
 from workflows.agreement import agreement_report
@@ -126,11 +126,9 @@ def agreement(
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
-    if report.n_labels == 0:
-        typer.echo(NO_LABELS)
-        return
-    if len(report.annotators) < 2:
-        typer.echo(one_annotator(report.annotators))
+    nothing = why_no_figures(report)
+    if nothing:
+        typer.echo(nothing)
         return
     typer.echo(
         f"{report.n_labels} labels · {report.n_statements} statements · "

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 
 from annotate.agreement.disagreement import statement_disagreement
-from annotate.core.models import Annotation, AnnotationInput, Statement
+from annotate.core.models import LABEL_CONTENT_FIELDS, Annotation, AnnotationInput, Statement
 from storage.documents import to_statement
 from storage.errors import NotFoundError
 from storage.project import bump_queue_generation
@@ -23,16 +23,7 @@ from storage.statement_status import open_expression
 from storage.transactions import write
 
 _FIELDS = (
-    "source_type",
-    "also_cites",
-    "confidence",
-    "extra_ratings",
-    "who",
-    "cue",
-    "note",
-    "skipped",
-    "unsure",
-    "flagged",
+    *LABEL_CONTENT_FIELDS,
     "suggestion_shown",
     "suggested_type",
     "suggested_who",

@@ -6,7 +6,6 @@ leaves either the whole document or nothing of it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ from sqlite_utils import Database
 from annotate.core.models import Document, Statement, utcnow
 from storage.errors import NotFoundError, StorageError
 from storage.project import refresh_open_statements
+from storage.rows import to_model
 from storage.transactions import write
 
 if TYPE_CHECKING:
@@ -39,32 +39,11 @@ class DocumentProgress(BaseModel):
 
 
 def _to_document(row: dict) -> Document:
-    return Document(
-        id=row["id"],
-        title=row["title"],
-        outlet=row["outlet"],
-        url=row["url"],
-        published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
-        published_precision=row["published_precision"],
-        language=row["language"],
-        text=row["text"],
-        content_hash=row["content_hash"],
-        source_name=row["source_name"],
-        external_id=row["external_id"],
-        imported_at=dt.datetime.fromisoformat(row["imported_at"]),
-    )
+    return to_model(Document, row)
 
 
 def to_statement(row: dict) -> Statement:
-    return Statement(
-        id=row["id"],
-        document_id=row["document_id"],
-        position=row["position"],
-        start=row["start"],
-        end=row["end"],
-        text=row["text"],
-        kind=row["kind"],
-    )
+    return to_model(Statement, row)
 
 
 def find_duplicate(db: Database, content_hash: str) -> int | None:

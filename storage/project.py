@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from sqlite_utils import Database
@@ -10,20 +9,13 @@ from sqlite_utils import Database
 from annotate.core.models import Project, utcnow
 from annotate.core.taxonomy import Taxonomy, default_taxonomy, scale_preset
 from storage.errors import InUseError, NotFoundError, StorageError
+from storage.rows import to_model
 from storage.statement_status import open_expression
 from storage.transactions import write
 
 
 def _row_to_project(row: dict) -> Project:
-    return Project(
-        id=row["id"],
-        name=row["name"],
-        taxonomy_json=row["taxonomy_json"],
-        scale_preset=row["scale_preset"],
-        annotators_per_statement=row["annotators_per_statement"],
-        suggestions_enabled=bool(row["suggestions_enabled"]),
-        created_at=dt.datetime.fromisoformat(row["created_at"]),
-    )
+    return to_model(Project, row)
 
 
 def has_project(db: Database) -> bool:

@@ -147,15 +147,7 @@ def statements_by_documents(
 
 
 def _to_model(row: dict) -> StoredModel:
-    return StoredModel(
-        version=row["version"],
-        n_labels=row["n_labels"],
-        alpha=row["alpha"],
-        cv_macro_f1=row["cv_macro_f1"],
-        rules_cv_macro_f1=row["rules_cv_macro_f1"],
-        model_json=row["model_json"],
-        created_at=row["created_at"],
-    )
+    return StoredModel(**{name: row[name] for name in StoredModel.__dataclass_fields__})
 
 
 def save_suggestion_model(

@@ -12,18 +12,12 @@ from annotate.accounts import passwords
 from annotate.accounts.passwords import verify_password
 from annotate.core.models import Role, User
 from storage.errors import DuplicateError, NotFoundError, StorageError
+from storage.rows import to_model
 from storage.transactions import write
 
 
 def _to_user(row: dict) -> User:
-    return User(
-        id=row["id"],
-        name=row["name"],
-        role=row["role"],
-        password_hash=row["password_hash"],
-        active=bool(row["active"]),
-        created_at=dt.datetime.fromisoformat(row["created_at"]),
-    )
+    return to_model(User, row)
 
 
 def count_users(db: Database) -> int:

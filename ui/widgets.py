@@ -190,3 +190,14 @@ def csv_download(frame: pd.DataFrame, name: str, key: str, label: str = "Downloa
         key=key,
         icon=":material/download:",
     )
+
+
+def section_control(sections: tuple[str, ...], key: str) -> str:
+    """A kept choice of section, not tabs: a save, a rerun or an error never moves the user
+    away from the section they were working in."""
+    if st.session_state.get(key) not in sections:
+        st.session_state[key] = sections[0]
+    chosen = st.segmented_control(
+        "Section", sections, key=key, required=True, label_visibility="collapsed"
+    )
+    return str(chosen or sections[0])

@@ -3,11 +3,18 @@ anything is written (their keys may not collide with each other or with the page
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 import storage
 from annotate.core.models import Project
 from annotate.core.taxonomy import Taxonomy, check_keys, default_taxonomy, scale_preset
 
-__all__ = ["create_project"]
+__all__ = ["ProjectSettings", "create_project"]
+
+
+class ProjectSettings(TypedDict, total=False):
+    annotators_per_statement: int
+    suggestions_enabled: bool
 
 
 def create_project(
@@ -16,16 +23,10 @@ def create_project(
     *,
     taxonomy: Taxonomy | None = None,
     scale: str = "confidence5",
-    annotators_per_statement: int = 2,
-    suggestions_enabled: bool = True,
+    **settings: Unpack[ProjectSettings],
 ) -> Project:
+    """`storage.create_project` (k, suggestions: its keyword settings) once the keys of the
+    taxonomy and scale are known to work together."""
     taxonomy = taxonomy or default_taxonomy()
     check_keys(taxonomy, scale_preset(scale))
-    return storage.create_project(
-        db,
-        name,
-        taxonomy=taxonomy,
-        scale=scale,
-        annotators_per_statement=annotators_per_statement,
-        suggestions_enabled=suggestions_enabled,
-    )
+    return storage.create_project(db, name, taxonomy=taxonomy, scale=scale, **settings)

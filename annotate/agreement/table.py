@@ -52,6 +52,15 @@ def one_annotator(annotators: list[str]) -> str:
     )
 
 
+def why_no_figures(report: AgreementReport) -> str | None:
+    """Why a report has no agreement to show (no labels, or one annotator), or None."""
+    if report.n_labels == 0:
+        return NO_LABELS
+    if len(report.annotators) < 2:
+        return one_annotator(report.annotators)
+    return None
+
+
 def figure_name(result: AgreementResult) -> str:
     """A reader's name for a coefficient: "Krippendorff's alpha (ordinal)", ..."""
     weighted = result.weights not in (None, "identity")

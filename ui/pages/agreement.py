@@ -19,20 +19,20 @@ import streamlit as st
 import storage
 from annotate.agreement.report import ReportFilters, VariableAgreement, plain_summary
 from annotate.agreement.table import (
-    NO_LABELS,
     confused_pairs,
     figure_table,
     for_people,
     hidden_line,
     interval,
     number,
-    one_annotator,
     people_figures,
     pooled_pair_counts,
     suggestion_table,
+    why_no_figures,
 )
 from annotate.core.taxonomy import RatingScale, Taxonomy, scale_preset
 from ui import charts, session
+from ui.markup import literal
 from ui.widgets import (
     csv_download,
     data_version,
@@ -157,11 +157,9 @@ def render() -> None:
     filters, n_boot, seed = _controls(labels, titles)
     view = _view(path, version, filters.model_dump_json(), n_boot, seed)
     report = view.report
-    if report.n_labels == 0:
-        st.info(NO_LABELS)
-        return
-    if len(report.annotators) < 2:
-        st.info(one_annotator(report.annotators))
+    nothing = why_no_figures(report)
+    if nothing:
+        st.info(literal(nothing))
         return
     namers = {v: _namer(v, taxonomy, scale) for v in VARIABLE_TITLES}
     with st.container(border=True):

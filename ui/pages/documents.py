@@ -24,6 +24,7 @@ from ui.widgets import (
     document_titles,
     error_message,
     flash,
+    section_control,
     show_flash,
     show_text,
 )
@@ -82,13 +83,7 @@ def render() -> None:
     editor = session.require_role("editor")
     st.title("Documents")
     show_flash()
-    # A kept navigation choice, not tabs: a save or an error never moves the editor away
-    # from the section they were working in.
-    if st.session_state.get(SECTION_KEY) not in SECTIONS:
-        st.session_state[SECTION_KEY] = SECTIONS[0]
-    section = st.segmented_control(
-        "Section", SECTIONS, key=SECTION_KEY, required=True, label_visibility="collapsed"
-    )
+    section = section_control(SECTIONS, SECTION_KEY)
     if section == "Import":
         _import_tab()
     elif section == "Documents":

@@ -24,7 +24,7 @@ from annotate.core.taxonomy import SourceType, Taxonomy, TaxonomyError, scale_pr
 from ui import session
 from ui.components.scale_mapping import scale_mapping
 from ui.markup import literal
-from ui.widgets import error_message, flash, show_flash
+from ui.widgets import error_message, flash, section_control, show_flash
 from workflows.scale import ScaleChangeError, save_taxonomy, update_project_settings
 
 EDIT_ERRORS = (
@@ -44,11 +44,7 @@ def render() -> None:
     admin = session.require_role("admin")
     st.title("Settings")
     show_flash()
-    if st.session_state.get(SECTION_KEY) not in SECTIONS:
-        st.session_state[SECTION_KEY] = SECTIONS[0]
-    section = st.segmented_control(
-        "Section", SECTIONS, key=SECTION_KEY, required=True, label_visibility="collapsed"
-    )
+    section = section_control(SECTIONS, SECTION_KEY)
     if section == "Project":
         _project()
     elif section == "Taxonomy":
