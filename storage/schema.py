@@ -237,14 +237,20 @@ def latest_version() -> int:
 
 
 def _register_later_steps() -> None:
-    """Steps after 0002 live one per module in storage/migrations/, applied in name order."""
+    """Steps after 0002 live one per module in storage/migrations/ (`mNNNN_name.py`, each
+    with its `SQL`), applied in name order as step `NNNN_name`."""
     import importlib
     import pkgutil
 
     import storage.migrations as package
 
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{package.__name__}.{info.name}")
+        sql = importlib.import_module(f"{package.__name__}.{info.name}").SQL
+
+        def step(db: Database, sql: str = sql) -> None:
+            run_script(db, sql)
+
+        migrations(name=info.name.removeprefix("m"))(step)
 
 
 _register_later_steps()

@@ -1,4 +1,5 @@
-"""Schema steps after 0002, one module each (`mNNNN_name.py`), applied in name order.
+"""Schema steps after 0002, one module each (`mNNNN_name.py` holding its `SQL`), applied in
+name order as step `NNNN_name` (storage/schema.py registers them).
 
 A released step is never edited: a change to the schema is a new module.
 """

@@ -5,16 +5,7 @@ that could be replayed. Any change of a user's role, active flag or password end
 that user's sessions, whoever makes it (web, CLI, a future tool): a trigger owns the rule.
 """
 
-from sqlite_utils import Database
-
-from storage.schema import migrations, run_script
-
-
-@migrations(name="0004_sessions")
-def _sessions(db: Database) -> None:
-    run_script(
-        db,
-        """
+SQL = """
         CREATE TABLE sessions (
             token_hash TEXT PRIMARY KEY,
             user_id INTEGER NOT NULL REFERENCES users(id),
@@ -44,5 +35,4 @@ def _sessions(db: Database) -> None:
             bound_at TEXT NOT NULL,
             PRIMARY KEY (issuer, subject)
         );
-        """,
-    )
+        """

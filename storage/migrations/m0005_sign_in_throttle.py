@@ -5,16 +5,7 @@ attempts cannot slip past the limit. Rows are keyed by name, not by user id, so 
 unknown name is throttled exactly like a known one and reveals nothing.
 """
 
-from sqlite_utils import Database
-
-from storage.schema import migrations, run_script
-
-
-@migrations(name="0005_sign_in_throttle")
-def _sign_in_throttle(db: Database) -> None:
-    run_script(
-        db,
-        """
+SQL = """
         CREATE TABLE sign_in_failures (
             scope TEXT NOT NULL CHECK (scope IN ('address', 'account')),
             key TEXT NOT NULL,
@@ -24,5 +15,4 @@ def _sign_in_throttle(db: Database) -> None:
             PRIMARY KEY (scope, key)
         );
         CREATE INDEX sign_in_failures_age ON sign_in_failures(last_failed_at);
-        """,
-    )
+        """

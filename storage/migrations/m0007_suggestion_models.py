@@ -1,15 +1,6 @@
 """0007: versions of the project's adapted suggestion model (append-only)."""
 
-from sqlite_utils import Database
-
-from storage.schema import migrations, run_script
-
-
-@migrations(name="0007_suggestion_models")
-def _suggestion_models(db: Database) -> None:
-    run_script(
-        db,
-        """
+SQL = """
         CREATE TABLE suggestion_models (
             id INTEGER PRIMARY KEY,
             version TEXT NOT NULL UNIQUE,
@@ -24,5 +15,4 @@ def _suggestion_models(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'suggestion_models is append-only'); END;
         CREATE TRIGGER suggestion_models_no_delete BEFORE DELETE ON suggestion_models
         BEGIN SELECT RAISE(ABORT, 'suggestion_models is append-only'); END;
-        """,
-    )
+        """

@@ -2,10 +2,6 @@
 the statement text version, the seconds from display to save and the keys used; and the
 project's choice of requiring Enter to confirm a label."""
 
-from sqlite_utils import Database
-
-from storage.schema import migrations, run_script
-
 _COLUMNS = """
     suggested_who TEXT NOT NULL DEFAULT '',
     suggested_cue TEXT NOT NULL DEFAULT '',
@@ -16,15 +12,12 @@ _COLUMNS = """
     keys TEXT NOT NULL DEFAULT '[]'
 """
 
-
-@migrations(name="0008_label_provenance")
-def _label_provenance(db: Database) -> None:
-    columns = [c.strip().rstrip(",") for c in _COLUMNS.strip().splitlines()]
-    script = "".join(
-        f"ALTER TABLE {table} ADD COLUMN {column};\n"
+# Labels saved before this step keep '' (not recorded): history is never rewritten.
+SQL = (
+    "".join(
+        f"ALTER TABLE {table} ADD COLUMN {column.strip().rstrip(',')};\n"
         for table in ("annotations", "annotation_revisions")
-        for column in columns
+        for column in _COLUMNS.strip().splitlines()
     )
-    # Labels saved before this step keep '' (not recorded): history is never rewritten.
-    script += "ALTER TABLE project ADD COLUMN require_enter INTEGER NOT NULL DEFAULT 0;\n"
-    run_script(db, script)
+    + "ALTER TABLE project ADD COLUMN require_enter INTEGER NOT NULL DEFAULT 0;\n"
+)
