@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 import storage
-from annotate.documents.ingest import ColumnMapping
+from annotate.documents import ColumnMapping
 from cli.common import DbOption, app, friendly_errors, open_db
 from workflows.documents import ImportReport, import_files
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlite_utils import Database
 
 from annotate.agreement.disagreement import statement_disagreement
-from annotate.core.models import AnnotationInput, utcnow
+from annotate.core.models import utcnow
 from storage.annotations import advance_frontier
 from storage.errors import StorageError
 from storage.project import bump_queue_generation
@@ -25,9 +25,15 @@ from storage.statement_status import open_expression
 from storage.transactions import write
 
 if TYPE_CHECKING:
-    from annotate.documents.ingest import ParsedDocument
+    from annotate.documents import ParsedDocument
 
-__all__ = ["bulk_add_annotations", "bulk_add_documents"]
+__all__ = [
+    "add_inactive_users",
+    "bulk_add_annotations",
+    "bulk_add_documents",
+    "bulk_revise_annotations",
+    "refresh_statements",
+]
 
 _DOCUMENT_SQL = (
     "INSERT INTO documents (id, title, outlet, url, published, published_precision, language, "
@@ -49,9 +55,35 @@ _ANNOTATION_SQL = (
 )
 _REVISION_SQL = (
     "INSERT INTO annotation_revisions (annotation_id, statement_id, annotator_id, revision, "
-    f"deleted, {_LABEL_COLUMNS}, created_at) "
-    "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"deleted, {_LABEL_COLUMNS}, created_at, imported, import_source) "
+    "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_REVISE_SQL = (
+    "UPDATE annotations SET revision = revision + 1, deleted = 0, updated_at = ?, "
+    + ", ".join(f"{c.strip()} = ?" for c in _LABEL_COLUMNS.split(","))
+    + " WHERE statement_id = ? AND annotator_id = ? RETURNING id, revision"
+)
+
+
+class LabelValues(Protocol):
+    """What a bulk write reads from each label: AnnotationInput, or any object with the same
+    (already validated) attributes."""
+
+    statement_id: int
+    annotator_id: int
+    source_type: str | None
+    also_cites: list[str]
+    confidence: int | None
+    extra_ratings: dict[str, int]
+    who: str
+    cue: str
+    note: str
+    skipped: bool
+    unsure: bool
+    flagged: bool
+    suggestion_shown: bool
+    suggested_type: str | None
+    taxonomy_version: str
 
 
 def _json(value: list | dict) -> str:
@@ -131,37 +163,45 @@ def bulk_add_documents(db: Database, documents: Sequence[ParsedDocument]) -> tup
     return len(document_rows), len(statement_rows)
 
 
-def bulk_add_annotations(db: Database, labels: Sequence[AnnotationInput]) -> int:
+def _fields(value: LabelValues) -> tuple:
+    return (
+        value.source_type,
+        _json(value.also_cites),
+        value.confidence,
+        _json(value.extra_ratings),
+        value.who,
+        value.cue,
+        value.note,
+        int(value.skipped),
+        int(value.unsure),
+        int(value.flagged),
+        int(value.suggestion_shown),
+        value.suggested_type,
+        value.taxonomy_version,
+    )
+
+
+def bulk_add_annotations(
+    db: Database, labels: Sequence[LabelValues], *, imported_from: str | None = None
+) -> int:
     """Store a batch of first labels (revision 1) in one transaction; returns how many.
 
     Each (statement, annotator) pair may appear once and must not be labelled yet: a bulk
-    load adds labels, it does not edit them (use `save_annotation` for that).
+    load adds labels, it does not edit them (see `bulk_revise_annotations`). With
+    `imported_from` (a file name) the revisions are marked as imported from it.
     """
     now = utcnow().isoformat()
+    mark = (1, imported_from) if imported_from is not None else (0, "")
     with write(db):
         annotation_id = _next_id(db, "annotations")
         current: list[tuple] = []
         revisions: list[tuple] = []
         touched: set[int] = set()
         for value in labels:
-            fields = (
-                value.source_type,
-                _json(value.also_cites),
-                value.confidence,
-                _json(value.extra_ratings),
-                value.who,
-                value.cue,
-                value.note,
-                int(value.skipped),
-                int(value.unsure),
-                int(value.flagged),
-                int(value.suggestion_shown),
-                value.suggested_type,
-                value.taxonomy_version,
-            )
+            fields = _fields(value)
             ids = (value.statement_id, value.annotator_id)
             current.append((annotation_id, *ids, *fields, now, now))
-            revisions.append((annotation_id, *ids, *fields, now))
+            revisions.append((annotation_id, *ids, 1, *fields, now, *mark))
             touched.add(value.statement_id)
             annotation_id += 1
         try:
@@ -176,6 +216,57 @@ def bulk_add_annotations(db: Database, labels: Sequence[AnnotationInput]) -> int
         for annotator, statement_ids in by_annotator.items():
             advance_frontier(db, annotator, statement_ids)
     return len(current)
+
+
+def bulk_revise_annotations(
+    db: Database, labels: Sequence[LabelValues], *, imported_from: str | None = None
+) -> int:
+    """Save a new revision of existing labels (an import with --overwrite), each one
+    marked as imported; the earlier revisions stay in the history."""
+    now = utcnow().isoformat()
+    mark = (1, imported_from) if imported_from is not None else (0, "")
+    with write(db):
+        revisions = []
+        for value in labels:
+            fields = _fields(value)
+            row = db.execute(
+                _REVISE_SQL, [now, *fields, value.statement_id, value.annotator_id]
+            ).fetchone()
+            if row is None:
+                raise StorageError(
+                    f"statement {value.statement_id}: no label by user {value.annotator_id}"
+                )
+            revisions.append(
+                (row[0], value.statement_id, value.annotator_id, row[1], *fields, now, *mark)
+            )
+        db.conn.executemany(_REVISION_SQL, revisions)
+        _refresh_stats(db, {v.statement_id for v in labels})
+    return len(revisions)
+
+
+def add_inactive_users(db: Database, names: Sequence[str]) -> dict[str, int]:
+    """Create annotator accounts that cannot sign in until an administrator activates them
+    (no password, inactive); returns {name: id}."""
+    now = utcnow().isoformat()
+    with write(db):
+        out = {}
+        for name in names:
+            cursor = db.execute(
+                "INSERT INTO users (name, role, password_hash, active, created_at) "
+                "VALUES (?, 'annotator', '', 0, ?)",
+                [name, now],
+            )
+            out[name] = int(cursor.lastrowid or 0)
+    return out
+
+
+def refresh_statements(db: Database) -> None:
+    """Recompute every statement's derived columns (after a restore) and the queue."""
+    ids = [r[0] for r in db.execute("SELECT id FROM statements ORDER BY id")]
+    with write(db):
+        for i in range(0, len(ids), 50_000):
+            _refresh_stats(db, set(ids[i : i + 50_000]))
+        bump_queue_generation(db)
 
 
 def _refresh_stats(db: Database, touched: set[int]) -> None:

@@ -19,7 +19,7 @@ from storage.rows import to_model
 from storage.transactions import write
 
 if TYPE_CHECKING:
-    from annotate.documents.ingest import ParsedDocument
+    from annotate.documents import ParsedDocument
 
 
 class ImportOutcome(BaseModel):

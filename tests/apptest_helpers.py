@@ -14,7 +14,7 @@ from streamlit.util import calc_hash
 
 import storage
 from annotate.accounts.passwords import hash_password
-from annotate.documents.ingest import ParsedDocument
+from annotate.documents import ParsedDocument
 from ui.session import TOKEN_KEY
 from workflows import auth
 
@@ -86,14 +86,14 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+def button(at: AppTest, label: str):
     """The button whose label is `label` (fails with the labels present if none)."""
     found = [b for b in at.button if b.label == label]
     assert found, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
     return found[0]
 
 
-def by_label(widgets, label: str):  # type: ignore[no-untyped-def]
+def by_label(widgets, label: str):
     """The widget of a list (at.selectbox, at.checkbox, ...) whose label is `label`."""
     found = [w for w in widgets if w.label == label]
     assert found, f"no widget {label!r}; labels: {[w.label for w in widgets]}"

@@ -13,7 +13,7 @@ import pytest
 from builders import label, lines_document
 
 import storage
-from annotate.documents.ingest import ParsedDocument
+from annotate.documents import ParsedDocument
 from storage.backup import backup, inspect_backup, restore
 from storage.bulk import bulk_add_documents
 from storage.schema import latest_version

@@ -48,7 +48,7 @@ _IMPORTER = _GENERATOR + textwrap.dedent(
     """
     import sys
     import storage
-    from annotate.documents.ingest import parse_file
+    from annotate.documents import parse_file
 
     db = storage.connect(sys.argv[1])
     for i in range(int(sys.argv[2])):
@@ -152,7 +152,7 @@ _EXPORTER = textwrap.dedent(
     import sys, time
     import storage
     from annotate.exports import ExportOptions
-    from storage.exports import export_dataset
+    from workflows.export import export_to as export_dataset
 
     def progress(rows):
         print(rows, flush=True)
@@ -169,7 +169,7 @@ _EXPORTER = textwrap.dedent(
 @pytest.fixture(scope="module")
 def labelled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from annotate.core.models import AnnotationInput
-    from annotate.documents.ingest import ParsedDocument, ParsedStatement
+    from annotate.documents import ParsedDocument, ParsedStatement
     from storage.bulk import bulk_add_annotations, bulk_add_documents
 
     db_path = tmp_path_factory.mktemp("export") / "export.db"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotate.documents.ingest import (
+from annotate.documents import (
     SUPPORTED_SUFFIXES,
     ColumnMapping,
     IngestError,

@@ -3,19 +3,17 @@ language detection, content hashes and clear errors naming the file, line and fi
 
 from __future__ import annotations
 
-from annotate.documents.ingest import (
+from annotate.documents.ingest import SUPPORTED_SUFFIXES, parse_file, parse_path
+from annotate.documents.language import detect_language
+from annotate.documents.parsed import (
     STATEMENT_SEPARATOR,
-    SUPPORTED_SUFFIXES,
     ColumnMapping,
     IngestError,
     ParsedDocument,
     ParsedStatement,
     content_hash,
     parse_date,
-    parse_file,
-    parse_path,
 )
-from annotate.documents.language import detect_language
 
 __all__ = [
     "STATEMENT_SEPARATOR",

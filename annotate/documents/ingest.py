@@ -21,6 +21,7 @@ from annotate.documents.html_text import decode_html, extract_page
 from annotate.documents.language import detect_language
 from annotate.documents.parsed import (
     LANGUAGE_CODE_RE,
+    STATEMENT_SEPARATOR,
     ColumnMapping,
     IngestError,
     ParsedDocument,
@@ -36,22 +37,10 @@ from annotate.documents.parsed import (
 from annotate.documents.reading import read_regular_file
 from annotate.documents.tables import csv_rows, jsonl_rows, table_documents
 
-__all__ = [
-    "SUPPORTED_SUFFIXES",
-    "ColumnMapping",
-    "IngestError",
-    "ParsedDocument",
-    "ParsedStatement",
-    "content_hash",
-    "parse_date",
-    "parse_file",
-    "parse_path",
-]
+__all__ = ["SUPPORTED_SUFFIXES", "parse_file", "parse_path"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".csv", ".jsonl")
 DEFAULT_MAX_BYTES = 20_000_000
-STATEMENT_SEPARATOR = "\n\n"
-"""How statements given one per row are joined into their document's text."""
 # --- Bytes to text. -------------------------------------------------------------------
 
 

@@ -8,11 +8,18 @@ task or line and the field it concerns; storage writes nothing unless there are 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from annotate.core.errors import SourceDeskError
 from annotate.core.taxonomy import RatingScale, Taxonomy
+from annotate.documents import (
+    STATEMENT_SEPARATOR,
+    ParsedDocument,
+    ParsedStatement,
+    content_hash,
+)
 
 
 class LabelImportError(SourceDeskError):
@@ -26,13 +33,18 @@ class LabelImportError(SourceDeskError):
 
 
 class ImportedLabel(BaseModel):
+    """One person's label as read from a file; the limits are those of a saved label."""
+
     annotator: str = Field(min_length=1, max_length=80)
-    source_type: str | None = None
+    source_type: str | None = Field(default=None, max_length=64)
     also_cites: list[str] = Field(default_factory=list)
-    confidence: int | None = None
-    note: str = ""
+    confidence: int | None = Field(default=None, ge=0, le=100)
+    note: str = Field(default="", max_length=5000)
     skipped: bool = False
     suggested_type: str | None = None
+    final: bool = False
+    """The editor's final label (Label Studio `ground_truth`): imported as the statement's
+    adjudication, not as an annotator's label."""
 
 
 class ImportedDocument(BaseModel):
@@ -60,43 +72,226 @@ class ImportPlan(BaseModel):
     source: str
     statements: list[ImportedStatement] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
+    skipped_labels: int = 0
+    """Labels left out because their source type is outside the taxonomy (`--unmapped skip`)."""
+
+    @property
+    def label_count(self) -> int:
+        return sum(len(s.labels) for s in self.statements)
+
+
+class LabelMapping(BaseModel):
+    """How labels of another tool's taxonomy become ours: `mapping` THEIRS -> OURS, and what
+    to do with a label that is neither ours nor mapped (`error` lists them all and imports
+    nothing; `skip` leaves those labels out)."""
+
+    mapping: dict[str, str] = Field(default_factory=dict)
+    unmapped: Literal["error", "skip"] = "error"
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    """`THEIRS=OURS` pairs (from `--map`) as a dict; raises SourceDeskError on a bad pair."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        theirs, sep, ours = pair.partition("=")
+        if not sep or not theirs.strip() or not ours.strip():
+            raise LabelImportError([f"--map {pair!r}: expected THEIRS=OURS"])
+        out[theirs.strip()] = ours.strip()
+    return out
+
+
+def apply_mapping(plan: ImportPlan, taxonomy: Taxonomy, labels: LabelMapping) -> None:
+    """Resolve every label value to a taxonomy key through the mapping; unknown values are
+    listed in `plan.problems` (or, with `unmapped="skip"`, their labels are left out)."""
+    folded = {k.casefold(): v for k, v in labels.mapping.items()}
+    for theirs, ours in labels.mapping.items():
+        if label_key(ours, taxonomy) is None:
+            plan.problems.append(f"--map {theirs}={ours}: {ours!r} is not a source type here")
+
+    def resolve(value: str) -> str | None:
+        target = labels.mapping.get(value, folded.get(value.casefold(), value))
+        return label_key(target, taxonomy)
+
+    for item in plan.statements:
+        kept: list[ImportedLabel] = []
+        for label in item.labels:
+            unknown: list[tuple[str, str]] = []
+            if label.source_type is not None:
+                key = resolve(label.source_type)
+                if key is None:
+                    unknown.append(("source_type", label.source_type))
+                elif key != label.source_type:
+                    label.source_type = key
+            cites = []
+            for value in label.also_cites:
+                key = resolve(value)
+                if key is None:
+                    unknown.append(("also_cites", value))
+                else:
+                    cites.append(key)
+            if label.suggested_type is not None:
+                suggested = resolve(label.suggested_type)
+                if suggested != label.suggested_type:
+                    label.suggested_type = suggested
+            if unknown and labels.unmapped == "skip":
+                plan.skipped_labels += 1
+                continue
+            deduplicated = list(dict.fromkeys(cites))
+            if not unknown and deduplicated != label.also_cites:
+                label.also_cites = deduplicated
+            for field, value in unknown:
+                plan.problems.append(
+                    f"{item.where}: field {field}: unknown label {value!r} (by "
+                    f"{label.annotator}); map it with --map {value}=OURS or use --unmapped skip"
+                )
+            kept.append(label)
+        item.labels = kept
+
+
+_INDEXES: dict[int, tuple[Taxonomy, dict[str, str]]] = {}
+
+
+def _index(taxonomy: Taxonomy) -> dict[str, str]:
+    """{key or folded name: key}, built once per taxonomy object (imports ask millions of
+    times)."""
+    cached = _INDEXES.get(id(taxonomy))
+    if cached is not None and cached[0] is taxonomy:
+        return cached[1]
+    index: dict[str, str] = {}
+    for t in reversed(taxonomy.types):
+        index[t.name_fr.casefold()] = t.key
+        index[t.name_en.casefold()] = t.key
+        index[t.key] = t.key
+    if len(_INDEXES) > 32:
+        _INDEXES.clear()
+    _INDEXES[id(taxonomy)] = (taxonomy, index)
+    return index
 
 
 def label_key(value: str, taxonomy: Taxonomy) -> str | None:
     """A taxonomy key from a key or a label name (English or French, any case)."""
-    if taxonomy.get(value) is not None:
-        return value
-    folded = value.strip().casefold()
-    for t in taxonomy.types:
-        if folded in (t.key, t.name_en.casefold(), t.name_fr.casefold()):
-            return t.key
-    return None
+    index = _index(taxonomy)
+    return index.get(value) or index.get(value.strip().casefold())
+
+
+_LEVELS: dict[int, tuple[RatingScale, dict[str, int]]] = {}
 
 
 def confidence_value(value: str | int, scale: RatingScale) -> int | None:
-    """A scale value from its code ("4", "B", "M") or its integer value."""
+    """A scale value from its code ("4", "B", "M"), its integer value or its English label."""
+    cached = _LEVELS.get(id(scale))
+    if cached is None or cached[0] is not scale:
+        index: dict[str, int] = {}
+        for level in reversed(scale.levels):
+            index[level.label_en.casefold()] = level.value
+            index[str(level.value)] = level.value
+            index[level.code] = level.value
+        if len(_LEVELS) > 32:
+            _LEVELS.clear()
+        cached = _LEVELS[id(scale)] = (scale, index)
     text = str(value).strip()
-    for level in scale.levels:
-        if text in (level.code, str(level.value)) or text.casefold() == level.label_en.casefold():
-            return level.value
-    return None
+    found = cached[1].get(text)
+    return found if found is not None else cached[1].get(text.casefold())
 
 
-def check_plan(plan: ImportPlan, taxonomy: Taxonomy) -> list[str]:
-    """Problems with labels that the taxonomy does not know (keys already normalised)."""
+def check_plan(plan: ImportPlan) -> list[str]:
+    """Problems with statements: empty text, two labels by one person on one statement
+    (unknown labels are listed by `apply_mapping`)."""
     problems: list[str] = []
     for item in plan.statements:
         if not item.text:
             problems.append(f"{item.where}: field text: empty statement")
+        seen: set[tuple[str, bool]] = set()
         for label in item.labels:
-            for field, values in (
-                ("source_type", [label.source_type]),
-                ("also_cites", label.also_cites),
-            ):
-                for value in values:
-                    if value is not None and taxonomy.get(value) is None:
-                        problems.append(
-                            f"{item.where}: field {field}: unknown label "
-                            f"{value!r} (by {label.annotator})"
-                        )
+            who = (label.annotator.casefold(), label.final)
+            if who in seen:
+                problems.append(
+                    f"{item.where}: field annotations: two labels by {label.annotator} "
+                    "on one statement"
+                )
+            seen.add(who)
     return problems
+
+
+def rebuild_document(
+    ref: str, items: list[ImportedStatement], source: str
+) -> tuple[ParsedDocument | None, list[str]]:
+    """A document for statements whose document is not in the database: the statements
+    at their offsets with spaces in between (or joined by blank lines if offsets are
+    absent). Returns the document (statements in position order) or the problems."""
+    doc = items[0].document or ImportedDocument()
+    problems: list[str] = []
+    if all(i.start is not None and i.end is not None for i in items):
+        ordered = sorted(items, key=lambda i: (i.start or 0, i.position or 0))
+        parts: list[str] = []
+        length = 0
+        spans = []
+        for item in ordered:
+            start, end = item.start or 0, item.end or 0
+            if end - start != len(item.text) or start < length:
+                problems.append(
+                    f"{item.where}: field data.meta.start: offsets {start}-{end} do not fit "
+                    "the text or overlap another statement"
+                )
+                continue
+            parts.append(" " * (start - length))
+            parts.append(item.text)
+            length = end
+            spans.append(ParsedStatement(start=start, end=end, text=item.text, kind="statement"))
+        text = "".join(parts)
+    else:
+        pieces: list[str] = []
+        spans, offset = [], 0
+        for item in items:
+            if pieces:
+                pieces.append(STATEMENT_SEPARATOR)
+                offset += len(STATEMENT_SEPARATOR)
+            pieces.append(item.text)
+            spans.append(
+                ParsedStatement(
+                    start=offset, end=offset + len(item.text), text=item.text, kind="statement"
+                )
+            )
+            offset += len(item.text)
+        text = "".join(pieces)
+    if problems or not text.strip():
+        return None, problems or [f"{items[0].where}: field text: empty statement"]
+    parsed = ParsedDocument(
+        source_name=source,
+        title=doc.title,
+        outlet=doc.outlet,
+        url=doc.url,
+        published=doc.published,
+        published_precision="day" if doc.published else None,
+        language=doc.language,
+        text=text,
+        content_hash=content_hash(text),
+        external_id=ref,
+        statements=spans,
+    )
+    return parsed, []
+
+
+def statement_order(items: list[ImportedStatement]) -> list[int]:
+    """Indexes of `items` in the order `rebuild_document` lays them out."""
+    if all(i.start is not None and i.end is not None for i in items):
+        return sorted(
+            range(len(items)), key=lambda k: (items[k].start or 0, items[k].position or 0)
+        )
+    return list(range(len(items)))
+
+
+def merge_statements(plan: ImportPlan) -> None:
+    """One statement per (document, offsets, text): files that repeat a statement once
+    per label (Label Studio JSON-MIN and CSV, doccano) give it all its labels again."""
+    merged: dict[tuple[object, ...], ImportedStatement] = {}
+    out: list[ImportedStatement] = []
+    for statement in plan.statements:
+        doc = statement.document.ref if statement.document else ""
+        key = (statement.text, doc, statement.start, statement.end, statement.statement_id)
+        if key in merged:
+            merged[key].labels.extend(statement.labels)
+        else:
+            merged[key] = statement
+            out.append(statement)
+    plan.statements = out

@@ -9,7 +9,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 import storage
 from annotate.core.models import StatementKind, User
-from annotate.documents.ingest import (
+from annotate.documents import (
     SUPPORTED_SUFFIXES,
     ColumnMapping,
     IngestError,

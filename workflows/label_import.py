@@ -1,0 +1,400 @@
+"""Importing labels made in other tools (Label Studio, doccano): read, check, write.
+
+`read_plan` turns a file into an import plan whatever its shape; `import_labels` checks the
+whole plan (unknown labels, unknown statements, existing labels it would overwrite) and
+then writes it in one transaction, in batches: documents and statements first, grouped by
+the file's document reference where it has one, then the labels. Accounts it has to create
+for people named in the file are inactive annotators without a password: an administrator
+decides who may sign in. Every imported revision is marked as imported, with the file's
+name. A person's existing label is only replaced with `overwrite`.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from annotate.core.models import AdjudicationInput, User
+from annotate.core.taxonomy import RatingScale, Taxonomy, scale_preset
+from annotate.documents import ParsedDocument
+from annotate.interchange.doccano import (
+    decode,
+    parse_doccano,
+    parse_doccano_csv,
+    read_label_names,
+)
+from annotate.interchange.files import read_limited
+from annotate.interchange.labels import (
+    ImportedStatement,
+    ImportPlan,
+    LabelImportError,
+    LabelMapping,
+    apply_mapping,
+    check_plan,
+    merge_statements,
+    rebuild_document,
+    statement_order,
+)
+from annotate.interchange.labelstudio import (
+    parse_labelstudio,
+    parse_labelstudio_csv,
+    read_users,
+)
+from storage.adjudications import adjudicate
+from storage.bulk import (
+    add_inactive_users,
+    bulk_add_annotations,
+    bulk_add_documents,
+    bulk_revise_annotations,
+)
+from storage.connection import Database
+from storage.project import get_project, get_taxonomy
+from storage.restore import (
+    adjudicated_statements,
+    documents_by_hash,
+    documents_by_ref,
+    existing_labels,
+    statement_texts,
+    statements_of_documents,
+    user_ids,
+)
+from storage.transactions import write
+
+__all__ = ["ImportSummary", "LabelFileKind", "import_labels", "import_labels_file", "read_plan"]
+
+MAX_IMPORT_BYTES = 200_000_000
+LabelFileKind = Literal["auto", "labelstudio", "labelstudio-csv", "doccano", "doccano-csv"]
+
+
+@dataclass(slots=True)
+class NewLabel:
+    """A label read from a file, checked, on its way to a bulk write."""
+
+    statement_id: int
+    annotator_id: int
+    source_type: str | None
+    also_cites: list[str]
+    confidence: int | None
+    note: str
+    skipped: bool
+    suggested_type: str | None
+    taxonomy_version: str
+    extra_ratings: dict[str, int] = field(default_factory=dict)
+    who: str = ""
+    cue: str = ""
+    unsure: bool = False
+    flagged: bool = False
+    suggestion_shown: bool = False
+
+
+class ImportSummary(BaseModel):
+    documents_created: int = 0
+    statements_created: int = 0
+    statements_matched: int = 0
+    labels: int = 0
+    labels_replaced: int = 0
+    final_labels: int = 0
+    labels_skipped: int = 0
+    """Labels left out because their source type is outside the taxonomy (--unmapped skip)."""
+    users_created: list[str] = Field(default_factory=list)
+    """Accounts created for people named in the file: inactive until an admin activates them."""
+
+
+def detect_kind(path: Path, text: str) -> LabelFileKind:
+    start = text.lstrip()[:200]
+    if path.suffix.lower() in (".csv", ".tsv"):
+        first = start.splitlines()[0] if start else ""
+        names = {n.strip().strip('"').lower() for n in first.replace(";", ",").split(",")}
+        labelstudio = {"annotator", "annotation_id", "source_type"} & names
+        return "labelstudio-csv" if labelstudio else "doccano-csv"
+    if path.suffix.lower() == ".jsonl" or not start.startswith(("[", "{")):
+        return "doccano"
+    if start.startswith("{") and "\n{" in text.strip():
+        return "doccano"
+    return "labelstudio"
+
+
+def read_plan(
+    path: Path,
+    taxonomy: Taxonomy,
+    scale: RatingScale,
+    *,
+    kind: LabelFileKind = "auto",
+    default_user: str = "doccano",
+    users_file: Path | None = None,
+    labels_file: Path | None = None,
+    max_bytes: int = MAX_IMPORT_BYTES,
+) -> ImportPlan:
+    """An import plan from a Label Studio or doccano file (the shape is recognised from
+    the file unless `kind` says). A Label Studio export's users listing
+    (`<name>.users.json` beside it) names the people `completed_by` numbers."""
+    path = Path(path)
+    text = decode(read_limited(path, max_bytes))
+    if kind == "auto":
+        kind = detect_kind(path, text)
+    if kind in ("labelstudio", "labelstudio-csv"):
+        sibling = path.with_name(f"{path.stem}.users.json")
+        users_path = users_file or (sibling if sibling.is_file() else None)
+        users = (
+            read_users(read_limited(users_path, max_bytes).decode("utf-8")) if users_path else {}
+        )
+        if kind == "labelstudio":
+            return parse_labelstudio(text, taxonomy, scale, source=path.name, users=users)
+        return parse_labelstudio_csv(text, taxonomy, scale, source=path.name, users=users)
+    if kind == "doccano-csv":
+        return parse_doccano_csv(text, taxonomy, scale, default_user=default_user, source=path.name)
+    names = None
+    if labels_file is not None:
+        try:
+            names = read_label_names(read_limited(labels_file, max_bytes).decode("utf-8"))
+        except (json.JSONDecodeError, ValueError, KeyError) as exc:
+            raise LabelImportError(
+                [f"{labels_file.name}: not a doccano labels file ({exc})"]
+            ) from None
+    return parse_doccano(
+        text, taxonomy, scale, default_user=default_user, source=path.name, label_names=names
+    )
+
+
+def import_labels_file(
+    db: Database,
+    path: Path,
+    *,
+    kind: LabelFileKind = "auto",
+    default_user: str = "doccano",
+    users_file: Path | None = None,
+    labels_file: Path | None = None,
+    mapping: LabelMapping | None = None,
+    with_labels: bool = True,
+    overwrite: bool = False,
+    max_bytes: int = MAX_IMPORT_BYTES,
+) -> ImportSummary:
+    """Read a file and import it (see `import_labels`)."""
+    taxonomy = get_taxonomy(db)
+    scale = scale_preset(get_project(db).scale_preset).primary
+    # An import makes a few objects per label and frees none until it ends: the cyclic
+    # garbage collector would rescan them all, again and again, for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        plan = read_plan(
+            path,
+            taxonomy,
+            scale,
+            kind=kind,
+            default_user=default_user,
+            users_file=users_file,
+            labels_file=labels_file,
+            max_bytes=max_bytes,
+        )
+        return import_labels(
+            db, plan, mapping=mapping, with_labels=with_labels, overwrite=overwrite
+        )
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _match_existing(
+    item: ImportedStatement, statements: list[tuple[int, int, int, str]]
+) -> int | None:
+    if item.start is not None and item.end is not None:
+        for sid, start, end, text in statements:
+            if (start, end) == (item.start, item.end):
+                return sid if text == item.text else None
+        return None
+    for sid, _, _, text in statements:
+        if text == item.text:
+            return sid
+    return None
+
+
+def import_labels(
+    db: Database,
+    plan: ImportPlan,
+    *,
+    mapping: LabelMapping | None = None,
+    with_labels: bool = True,
+    overwrite: bool = False,
+) -> ImportSummary:
+    """Add the statements of an import plan (creating their documents when unknown) and,
+    with `with_labels`, their labels by the named people; all or nothing."""
+    taxonomy = get_taxonomy(db)
+    merge_statements(plan)
+    apply_mapping(plan, taxonomy, mapping or LabelMapping())
+    problems = list(plan.problems) + check_plan(plan)
+    matched: dict[int, int] = {}  # plan index -> statement id
+    by_ref: dict[str, list[int]] = {}
+    by_id: list[int] = []
+    for index, item in enumerate(plan.statements):
+        ref = item.document.ref if item.document and item.document.ref else ""
+        if ref:
+            by_ref.setdefault(ref, []).append(index)
+        elif item.statement_id is not None:
+            by_id.append(index)
+        else:
+            by_ref.setdefault(f"\0{index}", []).append(index)  # a document of its own
+    known = documents_by_ref(db, [r for r in by_ref if not r.startswith("\0")])
+    known_statements = statements_of_documents(db, sorted(set(known.values())))
+    for ref, doc_id in known.items():
+        for index in by_ref[ref]:
+            item = plan.statements[index]
+            sid = _match_existing(item, known_statements[doc_id])
+            if sid is None:
+                problems.append(
+                    f"{item.where}: field data.text: unknown statement: document {ref!r} "
+                    "has no statement with this text at these offsets"
+                )
+            else:
+                matched[index] = sid
+    texts = statement_texts(db, [plan.statements[i].statement_id or 0 for i in by_id])
+    for index in by_id:
+        item = plan.statements[index]
+        sid = item.statement_id or 0
+        if texts.get(sid) != item.text:
+            problems.append(
+                f"{item.where}: field statement_id: unknown statement {sid}"
+                + (" (its text differs)" if sid in texts else "")
+            )
+        else:
+            matched[index] = sid
+    rebuilt: list[tuple[ParsedDocument, list[int]]] = []
+    for ref, indexes in by_ref.items():
+        if ref in known:
+            continue
+        items = [plan.statements[i] for i in indexes]
+        parsed, trouble = rebuild_document("" if ref.startswith("\0") else ref, items, plan.source)
+        problems += trouble
+        if parsed is not None:
+            rebuilt.append((parsed, [indexes[k] for k in statement_order(items)]))
+    users = user_ids(db)
+    new_users: dict[str, str] = {}
+    if with_labels:
+        for item in plan.statements:
+            for label in item.labels:
+                folded = label.annotator.casefold()
+                if folded in users or folded in new_users:
+                    continue
+                try:
+                    User(name=label.annotator)
+                except ValidationError:
+                    problems.append(
+                        f"{item.where}: field annotator: {label.annotator!r} cannot be an "
+                        "account name (letters, digits, spaces and . @ + - _ only)"
+                    )
+                    continue
+                new_users[folded] = label.annotator
+    if problems:
+        raise LabelImportError(problems)
+    summary = ImportSummary(statements_matched=len(matched), labels_skipped=plan.skipped_labels)
+    with write(db):
+        if rebuilt:
+            hashes = [parsed.content_hash for parsed, _ in rebuilt]
+            before = documents_by_hash(db, hashes)
+            documents, statements = bulk_add_documents(db, [parsed for parsed, _ in rebuilt])
+            summary.documents_created, summary.statements_created = documents, statements
+            doc_ids = documents_by_hash(db, hashes)
+            stored = statements_of_documents(db, sorted(set(doc_ids.values())))
+            for parsed, indexes in rebuilt:
+                ids = [s[0] for s in stored[doc_ids[parsed.content_hash]]]
+                if len(ids) != len(indexes):
+                    raise LabelImportError(
+                        [
+                            f"{plan.source}: document {parsed.external_id or parsed.title!r}: "
+                            "its statements do not match an existing document with the same "
+                            "text"
+                        ]
+                    )
+                if parsed.content_hash in before:
+                    summary.statements_matched += len(ids)
+                matched.update(zip(indexes, ids, strict=True))
+        if with_labels:
+            _write_labels(db, plan, matched, users, new_users, overwrite, summary)
+    return summary
+
+
+def _write_labels(
+    db: Database,
+    plan: ImportPlan,
+    matched: dict[int, int],
+    users: dict[str, int],
+    new_users: dict[str, str],
+    overwrite: bool,
+    summary: ImportSummary,
+) -> None:
+    """Inside the import's transaction: accounts, then labels (new and replaced), then
+    final labels; a conflict without `overwrite` aborts the whole import."""
+    created = add_inactive_users(db, list(new_users.values()))
+    users = {**users, **{name.casefold(): uid for name, uid in created.items()}}
+    summary.users_created = list(created)
+    version = get_taxonomy(db).version
+    labels: list[tuple[str, NewLabel]] = []
+    finals: list[tuple[str, AdjudicationInput]] = []
+    for index, item in enumerate(plan.statements):
+        for label in item.labels:
+            uid = users[label.annotator.casefold()]
+            if label.final:
+                finals.append(
+                    (
+                        item.where,
+                        AdjudicationInput(
+                            statement_id=matched[index],
+                            editor_id=uid,
+                            source_type=label.source_type,
+                            also_cites=label.also_cites,
+                            confidence=label.confidence,
+                            note=label.note,
+                            taxonomy_version=version,
+                        ),
+                    )
+                )
+                continue
+            labels.append(
+                (
+                    item.where,
+                    # Every value was checked when the file was read (ImportedLabel has the
+                    # limits of a saved label, keys are resolved): no second validation.
+                    NewLabel(
+                        statement_id=matched[index],
+                        annotator_id=uid,
+                        source_type=None if label.skipped else label.source_type,
+                        also_cites=label.also_cites,
+                        confidence=label.confidence,
+                        note=label.note,
+                        skipped=label.skipped,
+                        suggested_type=label.suggested_type,
+                        taxonomy_version=version,
+                    ),
+                )
+            )
+    existing = existing_labels(db, [(v.statement_id, v.annotator_id) for _, v in labels])
+    names = {uid: name for name, uid in users.items()}
+    conflicts = [
+        f"{where}: field annotations: {names.get(v.annotator_id, v.annotator_id)} already "
+        "has a label on this statement; nothing was imported (use --overwrite to replace "
+        "existing labels with a new, imported revision)"
+        for where, v in labels
+        if existing.get((v.statement_id, v.annotator_id)) is False
+    ]
+    adjudicated = adjudicated_statements(db, [v.statement_id for _, v in finals])
+    conflicts += [
+        f"{where}: field ground_truth: the statement already has a final label; nothing was "
+        "imported (use --overwrite to replace it)"
+        for where, v in finals
+        if v.statement_id in adjudicated
+    ]
+    if conflicts and not overwrite:
+        raise LabelImportError(conflicts)
+    fresh = [v for _, v in labels if (v.statement_id, v.annotator_id) not in existing]
+    again = [v for _, v in labels if (v.statement_id, v.annotator_id) in existing]
+    summary.labels = bulk_add_annotations(db, fresh, imported_from=plan.source)
+    summary.labels_replaced = bulk_revise_annotations(db, again, imported_from=plan.source)
+    summary.labels += summary.labels_replaced
+    for _, value in finals:
+        adjudicate(db, value, expected_revision=None)
+    summary.final_labels = len(finals)
