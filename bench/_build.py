@@ -20,8 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import storage  # noqa: E402
-from annotate.core.models import AnnotationInput  # noqa: E402
-from annotate.documents.ingest import ParsedDocument, ParsedStatement, content_hash  # noqa: E402
+from annotate.documents import ParsedDocument, ParsedStatement, content_hash  # noqa: E402
 from annotate.statements.segment import segment_text  # noqa: E402
 from storage.bulk import bulk_add_annotations, bulk_add_documents  # noqa: E402
 
@@ -80,13 +79,34 @@ class BuildStats:
     ahead_annotator: int = 0
 
 
-def _label(statement_id: int, annotator_id: int, rng: random.Random, skipped: bool = False):  # type: ignore[no-untyped-def]
-    return AnnotationInput.model_construct(
+@dataclass(slots=True)
+class BenchLabel:
+    """A generated label for the bulk loader (already valid: no model validation)."""
+
+    statement_id: int
+    annotator_id: int
+    source_type: str | None
+    confidence: int | None
+    skipped: bool
+    also_cites: list[str] = field(default_factory=list)
+    extra_ratings: dict[str, int] = field(default_factory=dict)
+    who: str = ""
+    cue: str = ""
+    note: str = ""
+    unsure: bool = False
+    flagged: bool = False
+    suggestion_shown: bool = False
+    suggested_type: str | None = None
+    taxonomy_version: str = ""
+
+
+def _label(
+    statement_id: int, annotator_id: int, rng: random.Random, skipped: bool = False
+) -> BenchLabel:
+    return BenchLabel(
         statement_id=statement_id, annotator_id=annotator_id,
         source_type=None if skipped else TYPES[min(int(rng.expovariate(0.7)), len(TYPES) - 1)],
-        also_cites=[], confidence=None if skipped else rng.randint(1, 5), extra_ratings={},
-        who="", cue="", note="", skipped=skipped, unsure=False, flagged=False,
-        suggestion_shown=False, suggested_type=None, taxonomy_version="",
+        confidence=None if skipped else rng.randint(1, 5), skipped=skipped,
     )  # fmt: skip
 
 
@@ -139,7 +159,7 @@ def build_project(
     first, last = db.execute("SELECT min(id), max(id) FROM statements").fetchone()
     n_closed = int((last - first + 1) * (1 - open_share))
     workers = stats.annotators[:-1]
-    labels: list[AnnotationInput] = []
+    labels: list[BenchLabel] = []
 
     def flush_labels() -> None:
         started = time.perf_counter()

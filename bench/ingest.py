@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import storage  # noqa: E402
-from annotate.documents.ingest import parse_path  # noqa: E402
+from annotate.documents import parse_path  # noqa: E402
 
 SEED_DIR = ROOT / "sample_data"
 CLI = [sys.executable, "-c", "from cli.main import main; main()"]

@@ -8,16 +8,15 @@ from typing import Annotated
 
 import typer
 
-import storage
-from annotate.core.taxonomy import scale_preset
-from annotate.exports import FORMATS, SHAPES, ExportFilters, ExportOptions
-from annotate.interchange.doccano import parse_doccano
-from annotate.interchange.dump import DumpError
-from annotate.interchange.labels import LabelImportError
-from annotate.interchange.labelstudio import parse_labelstudio
+from annotate.core.errors import SourceDeskError
+from annotate.exports import ALL_FORMATS, SHAPES, ExportFilters, ExportOptions, format_for_path
+from annotate.interchange.labels import LabelImportError, LabelMapping, parse_mapping
 from cli.common import DbOption, JsonOption, app, date_option, friendly_errors, open_db
-from storage.exports import dump_project, export_dataset, export_labelstudio
-from storage.restore import import_labels, load_dump
+from workflows.dump import dump_project, load_dump
+from workflows.export import export_to
+from workflows.label_import import import_labels_file
+
+MB = 1_000_000
 
 
 @app.command("export")
@@ -26,11 +25,16 @@ def export(
     out: Annotated[Path, typer.Option("--out", help="Output file, or a directory.")],
     db: DbOption = None,
     fmt: Annotated[
-        str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}, labelstudio.")
-    ] = "csv",
+        str | None,
+        typer.Option(
+            "--format",
+            help=f"One of {', '.join(ALL_FORMATS)} (default: from the file's extension).",
+        ),
+    ] = None,
     shape: Annotated[str, typer.Option(help=f"One of {', '.join(SHAPES)}.")] = "long",
-    pseudonymise: Annotated[
-        bool, typer.Option("--pseudonymise", help="Replace names by annotator_NN.")
+    real_names: Annotated[
+        bool,
+        typer.Option("--real-names", help="Keep account names (default: annotator_NN)."),
     ] = False,
     all_revisions: Annotated[
         bool, typer.Option("--all-revisions", help="Every revision, not only current labels.")
@@ -46,30 +50,40 @@ def export(
     aggregation: Annotated[
         str, typer.Option(help="Wide shape: majority or dawid_skene.")
     ] = "majority",
+    license_id: Annotated[
+        str, typer.Option("--license", help="Dataset license for the card (e.g. cc-by-4.0).")
+    ] = "unknown",
     no_agreement: Annotated[
         bool, typer.Option("--no-agreement", help="Skip agreement figures in the card.")
     ] = False,
 ) -> None:
-    """Export labels (long or wide) with a dataset card, or Label Studio tasks."""
-    database = open_db(db)
+    """Export labels (long or wide) with a dataset card, or as Label Studio tasks, doccano
+    JSONL or W3C Web Annotations. Annotators are pseudonymised unless --real-names."""
+    if out.is_dir():
+        chosen = fmt or "csv"
+    else:
+        try:
+            chosen = format_for_path(out.name, fmt)
+        except ValueError as exc:
+            raise typer.BadParameter(
+                str(exc).removeprefix("format: "), param_hint="--format"
+            ) from None
+    database = open_db(db, create=False)
     filters = ExportFilters(
         document_ids=document or [],
         annotators=annotator or [],
         labelled_from=date_option(since, "--since"),
         labelled_to=date_option(until, "--until"),
     )
-    if fmt == "labelstudio":
-        result = export_labelstudio(database, out, filters, pseudonymise=pseudonymise)
-        typer.echo(f"wrote {result.rows} task(s) to {result.path}")
-        return
     options = ExportOptions.model_validate(
         {
-            "format": fmt,
+            "format": chosen,
             "shape": shape,
             "filters": filters,
-            "pseudonymise": pseudonymise,
+            "pseudonymise": not real_names,
             "all_revisions": all_revisions,
             "aggregation": aggregation,
+            "license": license_id,
         }
     )
     with typer.progressbar(length=0, label="exporting", file=sys.stderr) as bar:
@@ -79,17 +93,19 @@ def export(
             bar.update(rows - seen[0])
             seen[0] = rows
 
-        result = export_dataset(
-            database, out, options, progress=progress, agreement=not no_agreement
-        )
-    typer.echo(f"wrote {result.rows} row(s) to {result.path} ({result.seconds:.1f} s)")
-    typer.echo(f"card: {result.card_md}")
+        result = export_to(database, out, options, progress=progress, agreement=not no_agreement)
+    unit = "task" if result.format == "labelstudio" else "row"
+    typer.echo(f"wrote {result.rows:,} {unit}(s) to {result.path} ({result.seconds:.1f} s)")
+    for extra in result.files[1:]:
+        typer.echo(f"also wrote {extra}")
 
 
 @app.command("import-labels")
 @friendly_errors
 def import_labels_command(
-    file: Annotated[Path, typer.Argument(help="Label Studio JSON or doccano JSONL export.")],
+    file: Annotated[
+        Path, typer.Argument(help="Label Studio JSON/JSON-MIN/CSV or doccano JSONL/CSV export.")
+    ],
     db: DbOption = None,
     statements_only: Annotated[
         bool, typer.Option("--statements-only", help="Import the statements, not the labels.")
@@ -97,20 +113,55 @@ def import_labels_command(
     user: Annotated[
         str, typer.Option(help="doccano: who labelled, when lines name no user.")
     ] = "doccano",
+    users: Annotated[
+        Path | None,
+        typer.Option(help="Label Studio: users listing (default: NAME.users.json beside FILE)."),
+    ] = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="doccano 1.0.x: the project's labels file (label ids).")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="THEIRS=OURS: read their label as our source type (repeat)."),
+    ] = None,
+    unmapped: Annotated[
+        str, typer.Option(help="Labels outside the taxonomy: error (list them) or skip.")
+    ] = "error",
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace people's existing labels (new revision)."),
+    ] = False,
+    kind: Annotated[
+        str,
+        typer.Option(help="auto, labelstudio, labelstudio-csv, doccano or doccano-csv."),
+    ] = "auto",
+    max_mb: Annotated[float, typer.Option(help="Largest file accepted, in MB.")] = 200.0,
     as_json: JsonOption = False,
 ) -> None:
-    """Import statements and labels from Label Studio or doccano; nothing on any error."""
+    """Import statements and labels from Label Studio or doccano; nothing on any error.
+    People named in the file who have no account get an inactive one."""
+    if unmapped not in ("error", "skip"):
+        raise typer.BadParameter("expected error or skip", param_hint="--unmapped")
+    if kind not in ("auto", "labelstudio", "labelstudio-csv", "doccano", "doccano-csv"):
+        raise typer.BadParameter(f"unknown kind {kind!r}", param_hint="--kind")
     database = open_db(db)
-    project = storage.get_project(database)
-    taxonomy = storage.get_taxonomy(database)
-    scale = scale_preset(project.scale_preset).primary
-    text = file.read_text(encoding="utf-8")
-    if file.suffix == ".jsonl" or not text.lstrip().startswith(("[", '{"id"', '{"data"')):
-        plan = parse_doccano(text, taxonomy, scale, default_user=user, source=file.name)
-    else:
-        plan = parse_labelstudio(text, taxonomy, scale, source=file.name)
     try:
-        summary = import_labels(database, plan, with_labels=not statements_only)
+        label_mapping = LabelMapping(
+            mapping=parse_mapping(mapping or []),
+            unmapped=unmapped,
+        )
+        summary = import_labels_file(
+            database,
+            file,
+            kind=kind,  # type: ignore[arg-type]  # checked above
+            default_user=user,
+            users_file=users,
+            labels_file=labels,
+            mapping=label_mapping,
+            with_labels=not statements_only,
+            overwrite=overwrite,
+            max_bytes=int(max_mb * MB),
+        )
     except LabelImportError as exc:
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
@@ -122,9 +173,15 @@ def import_labels_command(
     typer.echo(
         f"{summary.documents_created} document(s) and {summary.statements_created} "
         f"statement(s) created, {summary.statements_matched} matched, "
-        f"{summary.labels} label(s) imported"
-        + (f"; new users: {', '.join(summary.users_created)}" if summary.users_created else "")
+        f"{summary.labels} label(s) imported ({summary.labels_replaced} replaced), "
+        f"{summary.final_labels} final label(s)"
+        + (f", {summary.labels_skipped} skipped (unmapped)" if summary.labels_skipped else "")
     )
+    if summary.users_created:
+        typer.echo(
+            f"new inactive accounts (activate them to let them sign in): "
+            f"{', '.join(summary.users_created)}"
+        )
 
 
 @app.command("dump")
@@ -134,8 +191,8 @@ def dump(
     db: DbOption = None,
 ) -> None:
     """Back up the whole project (without password hashes) as JSON lines."""
-    counts = dump_project(open_db(db), out)
-    typer.echo(f"wrote {sum(counts.values())} row(s) to {out}")
+    counts = dump_project(open_db(db, create=False), out)
+    typer.echo(f"wrote {sum(counts.values()):,} row(s) to {out}")
 
 
 @app.command("load")
@@ -143,15 +200,23 @@ def dump(
 def load(
     file: Annotated[Path, typer.Argument(help="A dump written by `sourcedesk dump`.")],
     db: DbOption = None,
+    keep_roles: Annotated[
+        bool,
+        typer.Option(
+            "--keep-roles", help="Keep editor and admin roles (only for a file you trust)."
+        ),
+    ] = False,
+    max_mb: Annotated[float, typer.Option(help="Largest file accepted, in MB.")] = 20_000.0,
 ) -> None:
-    """Restore a dump into an empty database (all or nothing); users need new passwords."""
+    """Restore a dump into an empty database (all or nothing). Accounts come without
+    passwords, as annotators unless --keep-roles; every value is checked first."""
     try:
-        counts = load_dump(open_db(db), file)
-    except (DumpError, storage.StorageError) as exc:
+        counts = load_dump(open_db(db), file, keep_roles=keep_roles, max_bytes=int(max_mb * MB))
+    except SourceDeskError as exc:  # every problem of the file, each on its own line
         for line in str(exc).splitlines():
             typer.echo(f"error: {line}", err=True)
         raise typer.Exit(1) from None
     typer.echo(
-        f"restored {sum(counts.values())} row(s); restored accounts have no password "
+        f"restored {sum(counts.values()):,} row(s); restored accounts have no password "
         "until an administrator sets one"
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from annotate.documents.ingest import parse_path
+from annotate.documents import parse_path
 from cli.common import DbOption, JsonOption, app, friendly_errors, open_db
 from workflows.suggest import suggest_texts, train_model
 

@@ -12,19 +12,12 @@ from annotate.agreement.report import LABEL_COLUMNS
 
 def labels_frame(db: Database) -> pd.DataFrame:
     """One row per current, non-deleted, non-skipped label, with the document's metadata."""
-    frame = pd.read_sql_query(
-        """
-        SELECT a.statement_id, u.name AS annotator, a.source_type, a.confidence,
-               a.suggestion_shown, s.document_id, d.outlet, d.published
-        FROM annotations a
-        JOIN users u ON u.id = a.annotator_id
-        JOIN statements s ON s.id = a.statement_id
-        JOIN documents d ON d.id = s.document_id
-        WHERE a.deleted = 0 AND a.skipped = 0 AND d.deleted = 0 AND s.kind = 'statement'
-        ORDER BY a.statement_id, u.name
-        """,
-        db.conn,
-    )
+    from storage.arrow_reads import LABELS_FRAME_SQL, is_file_backed, labels_table
+
+    if is_file_backed(db):  # Arrow read on a second connection: committed data only
+        frame = labels_table(db).to_pandas()
+    else:
+        frame = pd.read_sql_query(LABELS_FRAME_SQL, db.conn).iloc[1:].reset_index(drop=True)
     frame["suggestion_shown"] = frame["suggestion_shown"].astype(bool)
     frame["confidence"] = frame["confidence"].astype("Int64")
     frame["published"] = pd.to_datetime(frame["published"]).dt.date
@@ -46,9 +39,9 @@ def annotator_counts(db: Database) -> pd.DataFrame:
     return pd.read_sql_query(
         """
         SELECT u.name AS annotator, u.role,
-               sum(a.deleted = 0 AND a.skipped = 0) AS labels,
-               sum(a.deleted = 0 AND a.skipped = 1) AS skipped,
-               sum(a.deleted = 0 AND a.flagged = 1) AS flagged,
+               coalesce(sum(a.deleted = 0 AND a.skipped = 0), 0) AS labels,
+               coalesce(sum(a.deleted = 0 AND a.skipped = 1), 0) AS skipped,
+               coalesce(sum(a.deleted = 0 AND a.flagged = 1), 0) AS flagged,
                max(a.updated_at) AS last_saved
         FROM users u LEFT JOIN annotations a ON a.annotator_id = u.id
         GROUP BY u.id ORDER BY u.name

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import storage
 from annotate.core.models import AnnotationInput, Statement
-from annotate.documents.ingest import ParsedDocument, ParsedStatement, content_hash, parse_file
+from annotate.documents import ParsedDocument, ParsedStatement, content_hash, parse_file
 
 
 def label(statement_id: int, annotator_id: int, source_type: str | None = "named_official",
@@ -18,7 +18,7 @@ def label(statement_id: int, annotator_id: int, source_type: str | None = "named
         annotator_id=annotator_id,
         source_type=source_type,
         confidence=confidence,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 
@@ -41,4 +41,4 @@ def lines_document(lines: list[str], *, name: str = "doc.txt", **fields: object)
             )
         start += len(line) + 1
     values: dict[str, object] = {"language": "fr", "content_hash": content_hash(text), **fields}
-    return ParsedDocument(source_name=name, text=text, statements=statements, **values)  # type: ignore[arg-type]
+    return ParsedDocument(source_name=name, text=text, statements=statements, **values)

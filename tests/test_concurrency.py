@@ -12,11 +12,11 @@ import traceback
 from pathlib import Path
 
 import pytest
-from conftest import lines_document
+from builders import lines_document
 
 import storage
 from annotate.core.models import AdjudicationInput, AnnotationInput
-from annotate.documents.ingest import ParsedDocument
+from annotate.documents import ParsedDocument
 from storage.bulk import bulk_add_documents
 
 WORKERS = 8

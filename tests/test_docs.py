@@ -28,3 +28,12 @@ def test_readme_names_every_cli_command() -> None:
     ]  # type: ignore[union-attr]
     missing = [n for n in names if f"sourcedesk {n}" not in readme]
     assert not missing, f"README does not mention: {missing}"
+
+
+def test_formats_doc_is_generated_from_the_column_spec() -> None:
+    from annotate.exports.formats_doc import formats_markdown
+
+    text = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+    assert text == formats_markdown(), (
+        "run: python -m annotate.exports.formats_doc > docs/formats.md"
+    )

@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 import storage
 from annotate.exports import ExportFilters, ExportOptions, neutralise
 from annotate.exports import options as options_module
-from storage.exports import export_dataset, iter_long_chunks
+from storage.exports import iter_long_chunks
+from workflows.export import export_to as export_dataset
 
 
 @pytest.fixture
@@ -72,7 +73,10 @@ def read_long(path: Path) -> pd.DataFrame:
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "jsonl", "parquet"])
 def test_long_export_holds_every_current_label(project_db, data, tmp_path, fmt) -> None:
     result = export_dataset(
-        project_db, tmp_path / f"labels.{fmt}", ExportOptions(format=fmt), n_boot=20
+        project_db,
+        tmp_path / f"labels.{fmt}",
+        ExportOptions(pseudonymise=False, format=fmt),
+        n_boot=20,
     )
     frame = read_long(result.path)
     got = {
@@ -91,7 +95,10 @@ def test_long_export_holds_every_current_label(project_db, data, tmp_path, fmt) 
 
 def test_parquet_keeps_types(project_db, data, tmp_path) -> None:
     path = export_dataset(
-        project_db, tmp_path / "l.parquet", ExportOptions(format="parquet"), agreement=False
+        project_db,
+        tmp_path / "l.parquet",
+        ExportOptions(pseudonymise=False, format="parquet"),
+        agreement=False,
     ).path
     schema = pq.read_schema(path)
     assert schema.field("published").type == pa.date32()
@@ -109,7 +116,10 @@ def test_parquet_keeps_types(project_db, data, tmp_path) -> None:
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl", "xlsx"])
 def test_wide_export_one_row_per_statement(project_db, data, tmp_path, fmt) -> None:
     path = export_dataset(
-        project_db, tmp_path / f"w.{fmt}", ExportOptions(format=fmt, shape="wide"), agreement=False
+        project_db,
+        tmp_path / f"w.{fmt}",
+        ExportOptions(pseudonymise=False, format=fmt, shape="wide"),
+        agreement=False,
     ).path
     if fmt == "parquet":
         frame = pq.read_table(path).to_pandas()
@@ -140,7 +150,7 @@ def test_wide_export_one_row_per_statement(project_db, data, tmp_path, fmt) -> N
 
 
 def test_tie_is_reported_not_broken(project_db, users, tmp_path) -> None:
-    from conftest import label
+    from builders import label
     from test_export_data import document
 
     doc = storage.add_document(project_db, document(["Une phrase."], title="t")).document_id
@@ -150,7 +160,7 @@ def test_tie_is_reported_not_broken(project_db, users, tmp_path) -> None:
     path = export_dataset(
         project_db,
         tmp_path / "w.parquet",
-        ExportOptions(format="parquet", shape="wide"),
+        ExportOptions(pseudonymise=False, format="parquet", shape="wide"),
         agreement=False,
     ).path
     row = pq.read_table(path).to_pylist()[0]
@@ -164,7 +174,7 @@ def test_all_revisions_export_every_saved_version(project_db, data, tmp_path) ->
     path = export_dataset(
         project_db,
         tmp_path / "r.jsonl",
-        ExportOptions(format="jsonl", all_revisions=True),
+        ExportOptions(pseudonymise=False, format="jsonl", all_revisions=True),
         agreement=False,
     ).path
     rows = [json.loads(line) for line in path.read_text().splitlines()]
@@ -182,7 +192,9 @@ def test_all_revisions_export_every_saved_version(project_db, data, tmp_path) ->
 
 
 def test_csv_and_xlsx_neutralise_formulas_jsonl_keeps_them(project_db, data, tmp_path) -> None:
-    every = ExportOptions(format="csv", all_revisions=True)  # one attack is in an old revision
+    every = ExportOptions(
+        pseudonymise=False, format="csv", all_revisions=True
+    )  # one attack is in an old revision
     csv_path = export_dataset(project_db, tmp_path / "l.csv", every, agreement=False).path
     cells = [c for row in csv.reader(csv_path.open(encoding="utf-8-sig", newline="")) for c in row]
     for attack in ATTACKS:
@@ -190,7 +202,10 @@ def test_csv_and_xlsx_neutralise_formulas_jsonl_keeps_them(project_db, data, tmp
         assert attack not in cells
     assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
     xlsx_path = export_dataset(
-        project_db, tmp_path / "l.xlsx", ExportOptions(format="xlsx"), agreement=False
+        project_db,
+        tmp_path / "l.xlsx",
+        ExportOptions(pseudonymise=False, format="xlsx"),
+        agreement=False,
     ).path
     sheet = openpyxl.load_workbook(xlsx_path).active
     values = [c for row in sheet.iter_rows() for c in row]
@@ -199,7 +214,10 @@ def test_csv_and_xlsx_neutralise_formulas_jsonl_keeps_them(project_db, data, tmp
     assert "'" + ATTACKS[1] in strings and "'" + ATTACKS[3] in strings
     assert not any(s.startswith(("=", "+", "-", "@", "\t", "\r")) for s in strings)
     jsonl = export_dataset(
-        project_db, tmp_path / "l.jsonl", ExportOptions(format="jsonl"), agreement=False
+        project_db,
+        tmp_path / "l.jsonl",
+        ExportOptions(pseudonymise=False, format="jsonl"),
+        agreement=False,
     ).path
     notes = {json.loads(line)["note"] for line in jsonl.read_text().splitlines()}
     assert ATTACKS[1] in notes and ATTACKS[6] in notes
@@ -236,7 +254,7 @@ def test_filters_select_labels(project_db, data, tmp_path, users) -> None:
         path = export_dataset(
             project_db,
             tmp_path / "f.jsonl",
-            ExportOptions(format="jsonl", filters=filters),
+            ExportOptions(pseudonymise=False, format="jsonl", filters=filters),
             agreement=False,
         ).path
         return [json.loads(line) for line in path.read_text().splitlines()]
@@ -264,14 +282,18 @@ def test_failed_export_leaves_no_file(project_db, data, tmp_path, monkeypatch) -
     monkeypatch.setattr("annotate.exports.writers.XLSX_MAX_ROWS", 3)
     target = tmp_path / "big.xlsx"
     with pytest.raises(ValueError, match="at most 3 rows"):
-        export_dataset(project_db, target, ExportOptions(format="xlsx", chunk_size=2))
+        export_dataset(
+            project_db, target, ExportOptions(pseudonymise=False, format="xlsx", chunk_size=2)
+        )
     assert not target.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["test.db", "test.db-shm", "test.db-wal"]
     assert options_module.XLSX_MAX_ROWS > 1_000_000  # the patch did not leak
 
 
 def test_card_records_taxonomy_options_and_alpha(project_db, data, tmp_path) -> None:
-    options = ExportOptions(format="parquet", filters=ExportFilters(annotators=["alice", "bob"]))
+    options = ExportOptions(
+        pseudonymise=False, format="parquet", filters=ExportFilters(annotators=["alice", "bob"])
+    )
     result = export_dataset(project_db, tmp_path / "c.parquet", options, n_boot=200)
     card = json.loads(result.card_json.read_text())
     assert card["options"]["filters"]["annotators"] == ["alice", "bob"]
@@ -317,7 +339,6 @@ def test_cli_export_writes_file_and_card(project_db, data, db_path, tmp_path) ->
             "parquet",
             "--shape",
             "wide",
-            "--pseudonymise",
             "--no-agreement",
         ],
     )

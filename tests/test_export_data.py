@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import label, lines_document
+from builders import label, lines_document
 
 import storage
 from annotate.core.models import AdjudicationInput

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import storage
-from annotate.documents.ingest import SUPPORTED_SUFFIXES, IngestError, ParsedDocument, parse_file
+from annotate.documents import SUPPORTED_SUFFIXES, IngestError, ParsedDocument, parse_file
 
 SETTINGS = settings(
     max_examples=150,
@@ -291,7 +291,7 @@ def test_a_document_that_fails_mid_way_leaves_nothing(store: storage.Database) -
 
 
 def test_a_missing_file_is_reported_by_name(tmp_path: Path) -> None:
-    from annotate.documents.ingest import parse_path
+    from annotate.documents import parse_path
 
     with pytest.raises(IngestError, match=r"^missing\.txt: cannot open the file"):
         parse_path(tmp_path / "missing.txt")

@@ -1,39 +1,57 @@
-"""Label Studio and doccano: export, import into a fresh database, export again."""
+"""Label Studio: export as Label Studio reads it, import every shape it writes."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import xml.etree.ElementTree as ET
 
-import pandas as pd
 import pytest
 from test_export_data import populate
 from typer.testing import CliRunner
 
 import storage
+from annotate.core.errors import SourceDeskError
 from annotate.core.taxonomy import scale_preset
-from annotate.interchange.doccano import parse_doccano
-from annotate.interchange.labels import LabelImportError
+from annotate.exports import ExportOptions
+from annotate.interchange.labels import LabelImportError, LabelMapping
 from annotate.interchange.labelstudio import parse_labelstudio
-from storage.exports import export_labelstudio
-from storage.restore import import_labels
-
-# What may differ between an export and the export of its re-import: database ids and
-# the times labels were saved (the import saves them now).
-VOLATILE = {"id", "statement_id", "created_at", "updated_at"}
+from workflows.export import export_to
+from workflows.label_import import import_labels, import_labels_file
 
 
-def normalise(value):
-    if isinstance(value, dict):
-        return {k: normalise(v) for k, v in value.items() if k not in VOLATILE}
-    if isinstance(value, list):
-        return [normalise(v) for v in value]
-    return value
+def export_labelstudio(db, path, **options):
+    return export_to(db, path, ExportOptions(format="labelstudio", **options))
 
 
-def plan_for(db, path):
-    scale = scale_preset(storage.get_project(db).scale_preset).primary
-    return parse_labelstudio(path.read_text(), storage.get_taxonomy(db), scale, source=path.name)
+def fresh_project(tmp_path, name="fresh.db"):
+    db = storage.connect(tmp_path / name)
+    storage.create_project(db, "Fresh")
+    return db
+
+
+def labels_by_user(db, names=None) -> dict[tuple[str, str], tuple]:
+    """{(statement text, person): (source type, confidence, also cites, skipped)} of the
+    current labels, people renamed through `names`."""
+    names = names or {}
+    rows = db.execute(
+        "SELECT s.text, u.name, a.source_type, a.confidence, a.also_cites, a.skipped "
+        "FROM annotations a JOIN statements s ON s.id = a.statement_id "
+        "JOIN users u ON u.id = a.annotator_id WHERE a.deleted = 0"
+    ).fetchall()
+    return {
+        (text, names.get(user, user)): (st, conf, json.loads(cites), bool(skipped))
+        for text, user, st, conf, cites, skipped in rows
+    }
+
+
+def final_labels(db) -> dict[str, tuple]:
+    rows = db.execute(
+        "SELECT s.text, j.source_type, j.confidence, j.also_cites FROM adjudications j "
+        "JOIN statements s ON s.id = j.statement_id WHERE j.deleted = 0"
+    ).fetchall()
+    return {text: (st, conf, json.loads(cites)) for text, st, conf, cites in rows}
 
 
 @pytest.fixture
@@ -48,8 +66,19 @@ def test_tasks_follow_label_studio_format(exported) -> None:
     first = tasks[0]
     assert first["data"]["text"].startswith("Le ministre")
     assert first["data"]["meta"]["document"]["title"] == "alpha"
-    names = [a["annotator"] for a in first["annotations"]]
-    assert names == ["alice", "bob", "carol"]
+    # completed_by: one integer per person, the same on every task, listed beside the tasks
+    assert [a["completed_by"] for a in first["annotations"]] == [1, 2, 3]
+    users = json.loads(exported.users.read_text())
+    assert [(u["id"], u["username"]) for u in users] == [
+        (1, "annotator_01"),
+        (2, "annotator_02"),
+        (3, "annotator_03"),
+        (4, "editor_01"),
+    ]
+    by_person = {
+        a["completed_by"] for t in tasks for a in t["annotations"] if not a["ground_truth"]
+    }
+    assert by_person == {1, 2, 3}
     result = first["annotations"][0]["result"]
     assert result[0] == {
         "id": "source_type",
@@ -61,48 +90,240 @@ def test_tasks_follow_label_studio_format(exported) -> None:
     }
     assert result[1]["value"]["choices"] == ["document", "expert"]
     assert result[2]["from_name"] == "confidence" and result[2]["value"]["choices"] == ["4"]
+    assert first["predictions"][0]["model_version"] == "sourcedesk-cues"
     assert first["predictions"][0]["result"][0]["value"]["choices"] == ["named_official"]
+    finals = [a for t in tasks for a in t["annotations"] if a["ground_truth"]]
+    assert len(finals) == 1 and finals[0]["completed_by"] == 4
     skipped = [a for t in tasks for a in t["annotations"] if a["was_cancelled"]]
     assert len(skipped) == 1 and skipped[0]["result"] == []
-    config = ET.fromstring(exported.path.with_name("tasks.config.xml").read_text())
+    config = ET.fromstring(exported.config.read_text())
     controls = {c.get("name"): c for c in config.iter("Choices")}
     assert set(controls) == {"source_type", "also_cites", "confidence"}
-    assert {c.get("value") for c in controls["source_type"]} >= {
-        "declassified_intel",
-        "official_denial",
-    }
 
 
-def test_round_trip_through_a_fresh_database(exported, tmp_path) -> None:
-    fresh = storage.connect(tmp_path / "fresh.db")
-    storage.create_project(fresh, "Fresh")
-    summary = import_labels(fresh, plan_for(fresh, exported.path))
-    assert (summary.documents_created, summary.statements_created, summary.labels) == (2, 5, 10)
-    assert sorted(summary.users_created) == ["alice", "bob", "carol"]
+def test_round_trip_keeps_labels_per_person_and_final_labels(
+    exported, project_db, tmp_path
+) -> None:
+    fresh = fresh_project(tmp_path)
+    summary = import_labels_file(fresh, exported.path)
+    assert (summary.documents_created, summary.statements_created) == (2, 5)
+    assert (summary.labels, summary.final_labels) == (10, 1)
+    assert sorted(summary.users_created) == [
+        "annotator_01",
+        "annotator_02",
+        "annotator_03",
+        "editor_01",
+    ]
+    pseudonyms = {"alice": "annotator_01", "bob": "annotator_02", "carol": "annotator_03"}
+    assert labels_by_user(fresh) == labels_by_user(project_db, pseudonyms)
+    assert final_labels(fresh) == final_labels(project_db) != {}
+    # exported again, the file is the same but for ids and times
     again = export_labelstudio(fresh, tmp_path / "again.json")
+    volatile = {"id", "statement_id", "created_at", "updated_at", "ref"}
+
+    def normalise(value):
+        if isinstance(value, dict):
+            return {k: normalise(v) for k, v in value.items() if k not in volatile}
+        if isinstance(value, list):
+            return [normalise(v) for v in value]
+        return value
+
     first = json.loads(exported.path.read_text())
     second = json.loads(again.path.read_text())
     assert normalise(second) == normalise(first)
-    # Importing the same file again matches the statements instead of duplicating them.
-    repeat = import_labels(fresh, plan_for(fresh, exported.path), with_labels=False)
-    assert (repeat.statements_matched, repeat.documents_created) == (5, 0)
+
+
+def test_imported_people_are_inactive_and_revisions_marked(exported, tmp_path) -> None:
+    fresh = fresh_project(tmp_path)
+    import_labels_file(fresh, exported.path)
+    accounts = {u.name: u for u in storage.list_users(fresh)}
+    assert accounts and not any(u.active for u in accounts.values())
+    assert {u.role for u in accounts.values()} == {"annotator"}
+    assert {u.password_hash for u in accounts.values()} == {""}
+    marks = fresh.execute(
+        "SELECT DISTINCT imported, import_source FROM annotation_revisions"
+    ).fetchall()
+    assert marks == [(1, "tasks.json")]
+
+
+def test_existing_labels_are_kept_unless_overwrite(exported, tmp_path) -> None:
+    fresh = fresh_project(tmp_path)
+    import_labels_file(fresh, exported.path)
+    tasks = json.loads(exported.path.read_text())
+    tasks[0]["annotations"][0]["result"][0]["value"]["choices"] = ["expert"]
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(tasks))
+    (tmp_path / "changed.users.json").write_text(exported.users.read_text())
+    before = labels_by_user(fresh)
+    with pytest.raises(LabelImportError) as info:
+        import_labels_file(fresh, changed)
+    assert "annotator_01 already has a label on this statement" in info.value.problems[0]
+    assert "--overwrite" in info.value.problems[0]
+    assert labels_by_user(fresh) == before
+    summary = import_labels_file(fresh, changed, overwrite=True)
+    assert summary.labels_replaced == 10
+    after = labels_by_user(fresh)
+    text = tasks[0]["data"]["text"]
+    assert after[(text, "annotator_01")][0] == "expert"
+    history = storage.annotation_history(fresh, 1)
+    assert [a.source_type for _, a in history if _ == "annotator_01"][-2:] == [
+        "named_official",
+        "expert",
+    ]
+
+
+def test_old_completions_int_and_object_completed_by_and_no_task_ids(project_db, users) -> None:
+    taxonomy = storage.get_taxonomy(project_db)
+    scale = scale_preset("confidence5").primary
+    choice = {"from_name": "source_type", "to_name": "text", "type": "choices"}
+    tasks = [
+        {  # before Label Studio 1.0: `completions`, no task id
+            "data": {"text": "Le porte-parole a démenti."},
+            "completions": [
+                {"completed_by": 7, "result": [{**choice, "value": {"choices": ["expert"]}}]}
+            ],
+        },
+        {
+            "id": 12,
+            "data": {"text": "Selon CNN, l'attaque a eu lieu."},
+            "annotations": [
+                {
+                    "completed_by": {"id": 3, "email": "ana@example.org", "first_name": ""},
+                    "result": [{**choice, "value": {"choices": ["media_report"]}}],
+                }
+            ],
+        },
+    ]
+    plan = parse_labelstudio(json.dumps(tasks), taxonomy, scale, users={7: "zoe"})
+    summary = import_labels(project_db, plan)
+    assert (summary.documents_created, summary.labels) == (2, 2)
+    assert labels_by_user(project_db) == {
+        ("Le porte-parole a démenti.", "zoe"): ("expert", None, [], False),
+        ("Selon CNN, l'attaque a eu lieu.", "ana@example.org"): (
+            "media_report",
+            None,
+            [],
+            False,
+        ),
+    }
+
+
+MIN_ITEMS = [
+    {
+        "id": 1,
+        "text": "Le ministre a déclaré que l'accord était signé.",
+        "annotator": 1,
+        "annotation_id": 10,
+        "created_at": "2024-05-01T10:00:00.000000Z",
+        "updated_at": "2024-05-01T10:00:00.000000Z",
+        "lead_time": 4.2,
+        "source_type": "named_official",
+        "also_cites": {"choices": ["document", "expert"]},
+        "confidence": "4",
+    },
+    {
+        "id": 1,
+        "text": "Le ministre a déclaré que l'accord était signé.",
+        "annotator": "bea@example.org",
+        "annotation_id": 11,
+        "created_at": "2024-05-01T10:01:00.000000Z",
+        "updated_at": "2024-05-01T10:01:00.000000Z",
+        "lead_time": 3.0,
+        "source_type": "Official statement",
+    },
+]
+EXPECTED_MIN = {
+    ("Le ministre a déclaré que l'accord était signé.", "labelstudio_user_1"): (
+        "named_official",
+        4,
+        ["document", "expert"],
+        False,
+    ),
+    ("Le ministre a déclaré que l'accord était signé.", "bea@example.org"): (
+        "official_statement",
+        None,
+        [],
+        False,
+    ),
+}
+
+
+def test_json_min_export_is_read(project_db, tmp_path) -> None:
+    path = tmp_path / "project-1-at-2024.json"
+    path.write_text(json.dumps(MIN_ITEMS, ensure_ascii=False))
+    summary = import_labels_file(project_db, path)
+    assert (summary.documents_created, summary.statements_created, summary.labels) == (1, 1, 2)
+    assert labels_by_user(project_db) == EXPECTED_MIN
+
+
+def test_csv_export_is_read(project_db, tmp_path) -> None:
+    out = io.StringIO()
+    names = ["text", "id", "annotator", "annotation_id", "created_at", "updated_at",
+             "lead_time", "source_type", "also_cites", "confidence"]  # fmt: skip
+    writer = csv.DictWriter(out, fieldnames=names)
+    writer.writeheader()
+    for item in MIN_ITEMS:
+        row = dict(item)
+        if isinstance(row.get("also_cites"), dict):
+            row["also_cites"] = json.dumps(row["also_cites"])
+        writer.writerow(row)
+    path = tmp_path / "project-1.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    summary = import_labels_file(project_db, path)
+    assert (summary.statements_created, summary.labels) == (1, 2)
+    assert labels_by_user(project_db) == EXPECTED_MIN
+
+
+def _with_unknown_labels(exported, tmp_path):
+    tasks = json.loads(exported.path.read_text())
+    tasks[0]["annotations"][0]["result"][0]["value"]["choices"] = ["rumour"]
+    tasks[1]["annotations"][0]["result"][0]["value"]["choices"] = ["gossip"]
+    path = tmp_path / "theirs.json"
+    path.write_text(json.dumps(tasks))
+    (tmp_path / "theirs.users.json").write_text(exported.users.read_text())
+    return path
+
+
+def test_unknown_labels_are_all_listed_and_nothing_written(exported, tmp_path) -> None:
+    path = _with_unknown_labels(exported, tmp_path)
+    fresh = fresh_project(tmp_path)
+    with pytest.raises(LabelImportError) as info:
+        import_labels_file(fresh, path)
+    problems = "\n".join(info.value.problems)
+    assert "task 1 (id 1): field source_type: unknown label 'rumour' (by annotator_01)" in problems
+    assert "task 2 (id 2): field source_type: unknown label 'gossip' (by annotator_01)" in problems
+    assert "--map rumour=OURS" in problems
+    assert storage.totals(fresh)["documents"] == 0 and storage.list_users(fresh) == []
+
+
+def test_map_and_unmapped_skip(exported, tmp_path) -> None:
+    path = _with_unknown_labels(exported, tmp_path)
+    fresh = fresh_project(tmp_path)
+    mapping = LabelMapping(mapping={"rumour": "unattributed"}, unmapped="skip")
+    summary = import_labels_file(fresh, path, mapping=mapping)
+    assert (summary.labels, summary.labels_skipped) == (9, 1)
+    first = json.loads(path.read_text())[0]["data"]["text"]
+    assert labels_by_user(fresh)[(first, "annotator_01")][0] == "unattributed"
+    with pytest.raises(LabelImportError, match="'nowhere' is not a source type"):
+        import_labels_file(
+            fresh_project(tmp_path, "other.db"),
+            path,
+            mapping=LabelMapping(mapping={"rumour": "nowhere", "gossip": "expert"}),
+        )
 
 
 def test_bad_tasks_are_all_reported_and_nothing_written(exported, tmp_path) -> None:
     tasks = json.loads(exported.path.read_text())
-    tasks[0]["annotations"][0]["result"][0]["value"]["choices"] = ["rumour"]
     confidence = [r for r in tasks[1]["annotations"][0]["result"] if r["id"] == "confidence"]
     confidence[0]["value"]["choices"] = ["9"]
     del tasks[2]["data"]["text"]
     tasks[3]["data"]["meta"]["document"]["published"] = "someday"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(tasks))
-    fresh = storage.connect(tmp_path / "fresh.db")
-    storage.create_project(fresh, "Fresh")
+    fresh = fresh_project(tmp_path)
     with pytest.raises(LabelImportError) as info:
-        import_labels(fresh, plan_for(fresh, bad))
+        import_labels_file(fresh, bad)
     problems = "\n".join(info.value.problems)
-    assert "task 1 (id 1): field source_type: unknown label 'rumour' (by alice)" in problems
     assert (
         "task 2 (id 2): annotations[0]: field result[1].value.choices: unknown confidence"
         in problems
@@ -119,76 +340,44 @@ def test_unknown_statement_in_a_known_document_is_refused(exported, project_db, 
     bad.write_text(json.dumps(tasks[:1]))
     before = storage.totals(project_db)
     with pytest.raises(LabelImportError, match="unknown statement"):
-        import_labels(project_db, plan_for(project_db, bad))
+        import_labels_file(project_db, bad)
     assert storage.totals(project_db) == before
 
 
-def test_doccano_lines_become_statements_and_labels(project_db, users, tmp_path) -> None:
-    lines = [
-        {"id": 1, "text": "Le Kremlin a démenti.", "label": ["Official denial", "confidence:4"]},
-        {
-            "id": 2,
-            "text": "Selon CNN, l'attaque a eu lieu.",
-            "label": ["media_report", "expert"],
-            "user": "dora",
-        },
-        {"id": 3, "text": "Phrase sans étiquette.", "label": []},
-    ]
-    text = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines)
-    scale = scale_preset("confidence5").primary
-    plan = parse_doccano(text, storage.get_taxonomy(project_db), scale, default_user="zoe")
-    summary = import_labels(project_db, plan)
-    assert (summary.documents_created, summary.labels) == (3, 2)
-    assert sorted(summary.users_created) == ["dora", "zoe"]
-    labels = storage.labels_frame(project_db).sort_values("statement_id")
-    got = [
-        [r.annotator, r.source_type, None if pd.isna(r.confidence) else int(r.confidence)]
-        for r in labels.itertuples()
-    ]
-    assert got == [
-        ["zoe", "official_denial", 4],
-        ["dora", "media_report", None],
-    ]
-    dora = storage.get_user(project_db, "dora")
-    sid = int(labels.iloc[1].statement_id)
-    assert storage.current_annotation(project_db, sid, dora.id).also_cites == ["expert"]
+def test_import_limits_are_checked_on_bytes_read(exported, tmp_path) -> None:
+    import os
+
+    fresh = fresh_project(tmp_path)
+    with pytest.raises(SourceDeskError, match="larger than the limit"):
+        import_labels_file(fresh, exported.path, max_bytes=100)
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(SourceDeskError, match="not a regular file"):
+        import_labels_file(fresh, fifo)
 
 
-def test_bad_doccano_lines_name_their_line(project_db, users) -> None:
-    text = "\n".join(
-        [
-            json.dumps({"text": "Une phrase.", "label": [[0, 3, "PER"]]}),
-            "{oops",
-            json.dumps({"label": ["expert"]}),
-            json.dumps({"text": "Autre.", "label": ["gossip"]}),
-            json.dumps({"text": "Encore.", "label": ["expert"], "statement_id": 999}),
-        ]
-    )
-    scale = scale_preset("confidence5").primary
-    plan = parse_doccano(text, storage.get_taxonomy(project_db), scale, source="d.jsonl")
-    with pytest.raises(LabelImportError) as info:
-        import_labels(project_db, plan)
-    problems = info.value.problems
-    assert problems[0].startswith("d.jsonl: line 1: field label: [0, 3, 'PER'] is a span label")
-    assert problems[1].startswith("d.jsonl: line 2: not valid JSON")
-    assert problems[2] == "d.jsonl: line 3: field text: missing or not a string"
-    assert "d.jsonl: line 4: field source_type: unknown label 'gossip' (by doccano)" in problems
-    assert "d.jsonl: line 5: field statement_id: unknown statement 999" in problems
-    assert storage.totals(project_db)["documents"] == 0
-
-
-def test_cli_import_labels_reports_problems(exported, tmp_path) -> None:
+def test_cli_import_labels(exported, tmp_path) -> None:
     import cli.export
-    import cli.main  # noqa: F401  (the init command)
+    import cli.project  # noqa: F401  (the init command)
     from cli.common import app
 
     fresh = tmp_path / "fresh.db"
     assert CliRunner().invoke(app, ["init", "--db", str(fresh)]).exit_code == 0
     ok = CliRunner().invoke(app, ["import-labels", str(exported.path), "--db", str(fresh)])
     assert ok.exit_code == 0, ok.output
-    assert "10 label(s) imported" in ok.output
+    assert "10 label(s) imported" in ok.output and "new inactive accounts" in ok.output
+    again = CliRunner().invoke(app, ["import-labels", str(exported.path), "--db", str(fresh)])
+    assert again.exit_code == 1 and "--overwrite" in again.output
+    forced = CliRunner().invoke(
+        app, ["import-labels", str(exported.path), "--db", str(fresh), "--overwrite"]
+    )
+    assert forced.exit_code == 0, forced.output
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x", "label": ["gossip"]}\n')
     run = CliRunner().invoke(app, ["import-labels", str(bad), "--db", str(fresh)])
     assert run.exit_code == 1
     assert "unknown label 'gossip'" in run.output
+    mapped = CliRunner().invoke(
+        app, ["import-labels", str(bad), "--db", str(fresh), "--map", "gossip=unattributed"]
+    )
+    assert mapped.exit_code == 0, mapped.output

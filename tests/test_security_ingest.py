@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from apptest_helpers import app_for, make_project, open_page
 
-from annotate.documents.ingest import IngestError, parse_path
+from annotate.documents import IngestError, parse_path
 from annotate.statements.segment import segment_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import label, lines_document
+from builders import label, lines_document
 
 import storage
 from annotate.core.models import AdjudicationInput

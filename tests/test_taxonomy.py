@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import import_text, label
+from builders import import_text, label
 
 import storage
 from annotate.core.taxonomy import (

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import storage
-from annotate.documents.ingest import ColumnMapping, IngestError, ParsedDocument, parse_path
+from annotate.documents import ColumnMapping, IngestError, ParsedDocument, parse_path
 
 __all__ = ["DEFAULT_MAX_BYTES", "ImportReport", "import_files", "import_parsed"]
 

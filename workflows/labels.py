@@ -68,6 +68,19 @@ class SavedLabel:
     changed: bool  # False: the label already said this, no revision was added
 
 
+def _made_on(value: AnnotationInput, taxonomy: Taxonomy, preset: ScalePreset) -> dict[str, str]:
+    """What every saved label records of its making: the taxonomy and scale versions, and
+    the free-text fields without surrounding blanks."""
+    return {
+        "taxonomy_version": taxonomy.version,
+        "scale_preset": preset.key,
+        "scale_version": preset.version,
+        "who": value.who.strip(),
+        "cue": value.cue.strip(),
+        "note": value.note.strip(),
+    }
+
+
 def complete_label(
     value: AnnotationInput, taxonomy: Taxonomy, preset: ScalePreset
 ) -> AnnotationInput:
@@ -79,16 +92,11 @@ def complete_label(
     if value.skipped:
         return value.model_copy(
             update={
+                **_made_on(value, taxonomy, preset),
                 "source_type": None,
                 "also_cites": [],
                 "confidence": None,
                 "extra_ratings": {},
-                "taxonomy_version": taxonomy.version,
-                "scale_preset": preset.key,
-                "scale_version": preset.version,
-                "who": value.who.strip(),
-                "cue": value.cue.strip(),
-                "note": value.note.strip(),
             }
         )
     if value.source_type is None:
@@ -125,14 +133,9 @@ def complete_label(
         )
     return value.model_copy(
         update={
+            **_made_on(value, taxonomy, preset),
             "also_cites": [k for k in value.also_cites if k != value.source_type],
             "extra_ratings": extra,
-            "taxonomy_version": taxonomy.version,
-            "scale_preset": preset.key,
-            "scale_version": preset.version,
-            "who": value.who.strip(),
-            "cue": value.cue.strip(),
-            "note": value.note.strip(),
         }
     )
 

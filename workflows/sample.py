@@ -19,7 +19,7 @@ from pathlib import Path
 import storage
 from annotate.core.errors import SourceDeskError
 from annotate.core.models import AnnotationInput, Statement
-from annotate.documents.ingest import parse_path
+from annotate.documents import parse_path
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DEMO_NAME = "DEMO_annotations.jsonl"

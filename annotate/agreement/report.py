@@ -271,21 +271,20 @@ def build_report(
         units, coders, chosen["confidence"].to_numpy(), levels=list(confidence_levels)
     )
     common = VariableOptions(pair_confusions=pair_confusions, top=top, n_boot=n_boot, seed=seed)
-    source_type = _variable(
-        type_data,
-        variable="source_type",
-        scale="nominal",
-        reference=_reference(adjudications, "source_type"),
-        level=level,
-        **common,
-    )
-    confidence = _variable(
-        conf_data,
-        variable="confidence",
-        scale="ordinal",
-        reference=_reference(adjudications, "confidence"),
-        level=level,
-        **common,
+    scales: dict[str, Literal["nominal", "ordinal"]] = {
+        "source_type": "nominal",
+        "confidence": "ordinal",
+    }
+    source_type, confidence = (
+        _variable(
+            data,
+            variable=variable,
+            scale=scales[variable],
+            reference=_reference(adjudications, variable),
+            level=level,
+            **common,
+        )
+        for variable, data in (("source_type", type_data), ("confidence", conf_data))
     )
     shown = chosen["suggestion_shown"].astype(bool).to_numpy()
     suggestions = [

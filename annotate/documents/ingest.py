@@ -207,6 +207,27 @@ def _date_from_segments(
     return None, None
 
 
+def _document(
+    name: str,
+    text: str,
+    language: str,
+    statements: list[ParsedStatement],
+    date: tuple[Any, Any],
+    **fields: str,
+) -> ParsedDocument:
+    """An article's parsed document: its text, statements and hash, with its metadata."""
+    return ParsedDocument(
+        source_name=name,
+        published=date[0],
+        published_precision=date[1],
+        language=language,
+        text=text,
+        content_hash=content_hash(text),
+        statements=statements,
+        **fields,
+    )
+
+
 def _parse_text(name: str, raw: str, markdown: bool) -> ParsedDocument:
     raw = normalise_newlines(raw)
     fields, text, _ = _header(name, raw)
@@ -234,18 +255,10 @@ def _parse_text(name: str, raw: str, markdown: bool) -> ParsedDocument:
         published, precision = _date_from_segments(statements)
     if published is None:
         published, precision = dateline_date(text)
-    return ParsedDocument(
-        source_name=name,
-        title=title,
-        outlet=fields.get("outlet", ""),
-        url=fields.get("url", ""),
-        published=published,
-        published_precision=precision,
-        language=language,
-        text=text,
-        content_hash=content_hash(text),
-        statements=statements,
-    )
+    return _document(
+        name, text, language, statements, (published, precision),
+        title=title, outlet=fields.get("outlet", ""), url=fields.get("url", ""),
+    )  # fmt: skip
 
 
 # --- HTML. ----------------------------------------------------------------------------
@@ -272,18 +285,10 @@ def _parse_html(name: str, data: bytes) -> ParsedDocument:
     except IngestError:
         published, precision = None, None  # a page's own metadata is not the user's fault
     statements = split_statements(text, language)
-    return ParsedDocument(
-        source_name=name,
-        title=title or _title_from_segments(statements),
-        outlet=page.sitename,
-        url=page.url,
-        published=published,
-        published_precision=precision,
-        language=language,
-        text=text,
-        content_hash=content_hash(text),
-        statements=statements,
-    )
+    return _document(
+        name, text, language, statements, (published, precision),
+        title=title or _title_from_segments(statements), outlet=page.sitename, url=page.url,
+    )  # fmt: skip
 
 
 # --- Entry points. --------------------------------------------------------------------

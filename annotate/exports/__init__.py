@@ -1,45 +1,51 @@
 """Dataset exports: long and wide shapes in CSV, Excel, JSONL and Parquet.
 
-The domain half of exporting: column declarations, options, pseudonyms, formula
-neutralisation, row building and streaming writers. `storage.exports` reads the
-database in chunks and feeds them through `write_dataset`.
+The domain half of exporting: column declarations, options, pseudonyms, spreadsheet
+sanitising, cells per format, row building for the wide shape and streaming writers.
+`workflows.export` reads the database through storage and feeds these.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from pathlib import Path
-
+from annotate.exports.cells import batch_from_rows, finish_batch, output_schema
 from annotate.exports.columns import (
     LONG_COLUMNS,
     WIDE_TAIL_COLUMNS,
     Column,
     arrow_schema,
     columns_markdown,
+    recorded_only,
     wide_columns,
 )
+from annotate.exports.errors import ExportError
 from annotate.exports.options import (
+    ALL_FORMATS,
     FORMATS,
+    INTERCHANGE,
     SHAPES,
     SUFFIXES,
     ExportFilters,
     ExportOptions,
     Format,
     Shape,
+    format_for_path,
 )
 from annotate.exports.pseudonyms import Pseudonyms
-from annotate.exports.rows import Columns, GlobalAggregate, WideChunk, long_rows, wide_rows
-from annotate.exports.sanitize import neutralise
-from annotate.exports.writers import atomic_path, open_writer, write_text_atomic
+from annotate.exports.rows import Columns, GlobalAggregate, WideChunk, wide_rows
+from annotate.exports.sanitize import neutralise, spreadsheet_text, spreadsheet_text_array
+from annotate.exports.writers import atomic_path, write_batches, write_text_atomic
 
 __all__ = [
+    "ALL_FORMATS",
     "FORMATS",
+    "INTERCHANGE",
     "LONG_COLUMNS",
     "SHAPES",
     "SUFFIXES",
     "WIDE_TAIL_COLUMNS",
     "Column",
     "Columns",
+    "ExportError",
     "ExportFilters",
     "ExportOptions",
     "Format",
@@ -49,38 +55,17 @@ __all__ = [
     "WideChunk",
     "arrow_schema",
     "atomic_path",
+    "batch_from_rows",
     "columns_markdown",
-    "long_rows",
+    "finish_batch",
+    "format_for_path",
     "neutralise",
-    "open_writer",
+    "output_schema",
+    "recorded_only",
+    "spreadsheet_text",
+    "spreadsheet_text_array",
     "wide_columns",
     "wide_rows",
-    "write_dataset",
+    "write_batches",
     "write_text_atomic",
 ]
-
-Progress = Callable[[int], None]
-
-
-def write_dataset(
-    path: Path,
-    fmt: Format,
-    columns: tuple[Column, ...],
-    chunks: Iterable[Columns],
-    *,
-    progress: Progress | None = None,
-) -> int:
-    """Write `chunks` to `path` through a temporary file; returns the number of rows.
-
-    `progress` is called with the running row count after every chunk.
-    """
-    with atomic_path(Path(path)) as temp:
-        writer = open_writer(fmt, temp, columns)
-        try:
-            for chunk in chunks:
-                writer.write(chunk)
-                if progress is not None:
-                    progress(writer.rows)
-        finally:
-            writer.close()
-    return writer.rows

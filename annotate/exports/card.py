@@ -61,6 +61,8 @@ class DatasetCard(BaseModel):
     agreement: list[AgreementFigure] = Field(default_factory=list)
     agreement_note: str = ""
     columns: list[Column]
+    languages: list[str] = Field(default_factory=list)
+    license: str = "unknown"
 
 
 def file_sha256(path: Path) -> str:
@@ -119,11 +121,65 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
+SIZE_CATEGORIES: tuple[tuple[int, str], ...] = (
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+)
+
+
+def size_category(rows: int) -> str:
+    """The Hugging Face size category of a dataset of `rows` rows."""
+    for limit, name in SIZE_CATEGORIES:
+        if rows < limit:
+            return name
+    return "100M<n<1B"
+
+
+def _yaml_text(value: str) -> str:
+    """A YAML scalar that is always read back as this exact string (JSON is YAML)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def card_yaml(card: DatasetCard) -> str:
+    """The YAML header of a Hugging Face dataset card (the `---` block at the top)."""
+    languages = [lang for lang in card.languages if lang and lang != "und"]
+    lines = ["---"]
+    if languages:
+        lines += ["language:", *[f"- {_yaml_text(lang)}" for lang in languages]]
+    lines += [
+        f"license: {_yaml_text(card.license)}",
+        f"pretty_name: {_yaml_text(card.project)}",
+        "task_categories:",
+        "- text-classification",
+        "size_categories:",
+        f"- {size_category(card.rows)}",
+        "tags:",
+        "- source-attribution",
+        "- journalism",
+        "configs:",
+        "- config_name: default",
+        "  data_files:",
+        "  - split: train",
+        f"    path: {_yaml_text(card.file)}",
+        "---",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def card_markdown(card: DatasetCard) -> str:
-    """The human-readable card; the JSON twin holds the same facts for programs."""
+    """The human-readable card, with the Hugging Face YAML header; the JSON twin holds the
+    same facts for programs."""
     o = card.options
     f = o.filters
     lines = [
+        card_yaml(card),
         f"# Dataset card: {card.file}",
         "",
         f"- **Project:** {card.project}",

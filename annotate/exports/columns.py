@@ -30,10 +30,13 @@ class Column(BaseModel):
     name: str
     type: ColumnType
     description: str
+    recorded: bool = False
+    """Exported only when the database records it (a label field added by a later
+    schema step); absent from older databases' exports rather than empty."""
 
 
-def _c(name: str, type_: ColumnType, description: str) -> Column:
-    return Column(name=name, type=type_, description=description)
+def _c(name: str, type_: ColumnType, description: str, *, recorded: bool = False) -> Column:
+    return Column(name=name, type=type_, description=description, recorded=recorded)
 
 
 STATEMENT_COLUMNS: tuple[Column, ...] = (
@@ -65,13 +68,34 @@ LABEL_COLUMNS: tuple[Column, ...] = (
     _c("unsure", "bool", "The annotator marked the label as unsure."),
     _c("flagged", "bool", "The annotator flagged the statement for an editor."),
     _c("suggestion_shown", "bool", "A pre-annotation suggestion was shown before labelling."),
-    _c("suggested_type", "string", "The suggested source type, if any."),
+    _c("suggested_type", "string", "The suggested source type, if any (not the annotator's)."),
+    _c("suggested_who", "string", "The suggested source span (not the annotator's `who`).",
+       recorded=True),
+    _c("suggested_cue", "string", "The suggested reporting cue (not the annotator's `cue`).",
+       recorded=True),
     _c("taxonomy_version", "string", "Taxonomy version the label was made under."),
+    _c("scale_preset", "string", "Rating scale preset the label was made on.", recorded=True),
+    _c("scale_version", "string", "Version of that scale.", recorded=True),
+    _c("text_version", "string", "Version of the statement text that was labelled.",
+       recorded=True),
+    _c("lead_time_seconds", "float", "Seconds from showing the statement to saving the label.",
+       recorded=True),
+    _c("keys", "string", "Keyboard shortcuts used for the label, as a JSON array.",
+       recorded=True),
+    _c("imported", "bool", "This revision came from an import (import-labels), not the app.",
+       recorded=True),
     _c("deleted", "bool", "This revision deletes the label (only in all-revisions exports)."),
     _c("labelled_at", "timestamp", "When this revision was saved (UTC)."),
-)
+)  # fmt: skip
 
-LONG_COLUMNS: tuple[Column, ...] = STATEMENT_COLUMNS + LABEL_COLUMNS
+STATEMENT_RESULT_COLUMNS: tuple[Column, ...] = (
+    _c("adjudicated_source_type", "string",
+       "The statement's final source type set by an editor; empty if not adjudicated."),
+    _c("statement_agreement", "float",
+       "Share of the statement's (non-skipped) labels that chose its most chosen source type."),
+)  # fmt: skip
+
+LONG_COLUMNS: tuple[Column, ...] = STATEMENT_COLUMNS + LABEL_COLUMNS + STATEMENT_RESULT_COLUMNS
 
 ANNOTATOR_FIELDS: tuple[Column, ...] = (
     _c("source_type", "string", "This annotator's primary source type."),
@@ -80,7 +104,9 @@ ANNOTATOR_FIELDS: tuple[Column, ...] = (
     _c("unsure", "bool", "This annotator marked the label as unsure."),
     _c("flagged", "bool", "This annotator flagged the statement."),
     _c("note", "string", "This annotator's note."),
-)
+    _c("skipped", "bool",
+       "True: this annotator skipped the statement; false: labelled it; empty: no label."),
+)  # fmt: skip
 
 WIDE_TAIL_COLUMNS: tuple[Column, ...] = (
     _c("n_annotators", "int", "Number of annotators with a (non-skipped) label."),
@@ -124,6 +150,11 @@ def wide_columns(annotators: list[str]) -> tuple[Column, ...]:
     return STATEMENT_COLUMNS + per_annotator + WIDE_TAIL_COLUMNS
 
 
+def recorded_only(columns: tuple[Column, ...], available: set[str]) -> tuple[Column, ...]:
+    """The columns a database can fill: `recorded` columns only where it has them."""
+    return tuple(c for c in columns if not c.recorded or c.name in available)
+
+
 def arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
     return pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in columns])
 
@@ -131,5 +162,10 @@ def arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
 def columns_markdown(columns: tuple[Column, ...]) -> str:
     """A Markdown table of the columns (used by dataset cards and the README)."""
     lines = ["| column | type | meaning |", "|---|---|---|"]
-    lines += [f"| `{c.name}` | {c.type} | {c.description} |" for c in columns]
+    lines += [
+        f"| `{c.name}` | {c.type} | {c.description}"
+        + (" (when the database records it)" if c.recorded else "")
+        + " |"
+        for c in columns
+    ]
     return "\n".join(lines)

@@ -11,19 +11,61 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from annotate.exports.errors import ExportError
+
 Format = Literal["csv", "xlsx", "jsonl", "parquet"]
 Shape = Literal["long", "wide"]
 Aggregation = Literal["majority", "dawid_skene"]
 
 FORMATS: tuple[Format, ...] = ("csv", "xlsx", "jsonl", "parquet")
 SHAPES: tuple[Shape, ...] = ("long", "wide")
-SUFFIXES: dict[Format, str] = {
+SUFFIXES: dict[str, str] = {
     "csv": ".csv",
     "xlsx": ".xlsx",
     "jsonl": ".jsonl",
     "parquet": ".parquet",
+    "labelstudio": ".json",
+    "doccano": ".jsonl",
+    "webannotation": ".jsonld",
 }
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit minus the header row
+
+Interchange = Literal["labelstudio", "doccano", "webannotation"]
+ExportFormat = Literal["csv", "xlsx", "jsonl", "parquet", "labelstudio", "doccano", "webannotation"]
+INTERCHANGE: tuple[Interchange, ...] = ("labelstudio", "doccano", "webannotation")
+ALL_FORMATS: tuple[str, ...] = (*FORMATS, *INTERCHANGE)
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "csv": (".csv",),
+    "xlsx": (".xlsx",),
+    "jsonl": (".jsonl", ".ndjson"),
+    "parquet": (".parquet",),
+    "labelstudio": (".json",),
+    "doccano": (".jsonl",),
+    "webannotation": (".jsonld", ".json"),
+}
+"""The file extensions each format is written under; the first is the default."""
+
+
+def format_for_path(path: str, given: str | None) -> str:
+    """The export format: `given` if any (it must fit the file's extension), else the one
+    the extension names. Raises ExportError naming the clash or the unknown extension."""
+    suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+    if given is not None:
+        if given not in EXTENSIONS:
+            raise ExportError(f"format: {given!r} is not one of {', '.join(ALL_FORMATS)}")
+        if suffix and suffix not in EXTENSIONS[given]:
+            raise ExportError(
+                f"format: --format {given} does not match the file extension {suffix!r} "
+                f"(use {' or '.join(EXTENSIONS[given])}, or drop --format)"
+            )
+        return given
+    for name, suffixes in EXTENSIONS.items():
+        if suffix in suffixes:
+            return name
+    raise ExportError(
+        f"format: cannot tell the format from {suffix or 'a file without extension'!r}; "
+        f"give --format ({', '.join(ALL_FORMATS)})"
+    )
 
 
 class ExportFilters(BaseModel):
@@ -46,13 +88,15 @@ class ExportFilters(BaseModel):
 class ExportOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    format: Format = "csv"
+    format: ExportFormat = "csv"
     shape: Shape = "long"
     filters: ExportFilters = Field(default_factory=ExportFilters)
-    pseudonymise: bool = False
+    pseudonymise: bool = True
     all_revisions: bool = False
     aggregation: Aggregation = "majority"
     chunk_size: int = Field(default=10_000, ge=1, le=1_000_000)
+    license: str = Field(default="unknown", max_length=80)
+    """The dataset's license, as a Hugging Face license identifier, for the card."""
 
     @model_validator(mode="after")
     def _revisions_are_long(self) -> ExportOptions:

@@ -20,7 +20,6 @@ from annotate.agreement.aggregate import majority_vote, median_label
 from annotate.agreement.reliability import ReliabilityData
 from annotate.exports.columns import (
     ANNOTATOR_FIELDS,
-    LONG_COLUMNS,
     STATEMENT_COLUMNS,
     WIDE_TAIL_COLUMNS,
 )
@@ -28,26 +27,9 @@ from annotate.exports.pseudonyms import Pseudonyms
 
 Columns = dict[str, list[Any]]
 
-_BOOLS = ("skipped", "unsure", "flagged", "suggestion_shown", "deleted")
-
 
 def _json_list(text: str | None) -> list[str]:
     return [] if not text or text == "[]" else list(json.loads(text))
-
-
-def long_rows(raw: Mapping[str, list[Any]], pseudonyms: Pseudonyms) -> Columns:
-    """One row per annotation (or revision): decode JSON and booleans, rename annotators."""
-    out: Columns = {}
-    for column in LONG_COLUMNS:
-        values = raw[column.name]
-        if column.name == "annotator":
-            values = [pseudonyms.annotator(v) for v in values]
-        elif column.name == "also_cites":
-            values = [_json_list(v) for v in values]
-        elif column.name in _BOOLS:
-            values = [bool(v) for v in values]
-        out[column.name] = list(values)
-    return out
 
 
 @dataclass
@@ -59,7 +41,8 @@ class WideChunk:
     """(statement_id, annotator, source_type, also_cites_json, confidence, unsure, flagged,
     note, skipped, suggested_type, labelled_at) for each current label."""
     adjudications: list[tuple[Any, ...]] = field(default_factory=list)
-    """(statement_id, source_type, also_cites_json, confidence, editor) for each."""
+    """(statement_id, source_type, also_cites_json, confidence, editor, note, updated_at)
+    for each."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +93,7 @@ def wide_rows(
             cols["unsure"][i] = bool(unsure)
             cols["flagged"][i] = bool(flagged)
             cols["note"][i] = note
+            cols["skipped"][i] = bool(skipped)
         if not skipped and source_type is not None:
             counts[i] += 1
             votes["unit"].append(sid)
@@ -124,7 +108,7 @@ def wide_rows(
     tail["n_annotators"] = counts
     adjudicated_type: dict[int, str] = {}
     adjudicated_conf: dict[int, int] = {}
-    for sid, source_type, cites, confidence, editor in chunk.adjudications:
+    for sid, source_type, cites, confidence, editor, *_ in chunk.adjudications:
         i = index[sid]
         tail["adjudicated_source_type"][i] = source_type
         tail["adjudicated_also_cites"][i] = _json_list(cites)
@@ -162,7 +146,7 @@ def _aggregate_types(
         if aggregate is not None and method != "adjudicated" and int(unit) in aggregate.label:
             label, method = aggregate.label[int(unit)], aggregate.method
             tail["aggregated_posterior"][i] = float(aggregate.posterior[int(unit)])
-            n_for = tally[int(unit)][label]
+            n_for = tally[int(unit)][label] if label is not None else 0
         tail["aggregated_source_type"][i] = label
         tail["aggregated_method"][i] = method
         tail["aggregated_tied_labels"][i] = list(tied) if isinstance(tied, list) else []

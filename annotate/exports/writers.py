@@ -1,8 +1,9 @@
-"""Streaming writers: each export is written chunk by chunk into a temporary file that is
+"""Streaming writers: each export is written batch by batch into a temporary file that is
 renamed into place only when complete.
 
 A crash or an error therefore never leaves a half-written file under the final name, and
-memory stays bounded by one chunk whatever the size of the project.
+memory stays bounded by a few batches whatever the size of the project. Batches come in
+already finished for their format (`annotate.exports.cells.finish_batch`).
 """
 
 from __future__ import annotations
@@ -10,23 +11,27 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell import WriteOnlyCell
 
-from annotate.exports.columns import ARROW_TYPES, Column
+from annotate.exports.columns import Column
+from annotate.exports.errors import ExportError
 from annotate.exports.options import XLSX_MAX_ROWS, Format
-from annotate.exports.sanitize import neutralise
+from annotate.exports.sanitize import spreadsheet_text
 
-Columns = dict[str, list[Any]]
+Progress = Callable[[int], None]
+
+BatchWriter = Callable[[Path, pa.Schema, Iterable[pa.RecordBatch]], None]
 
 
 @contextlib.contextmanager
@@ -49,146 +54,113 @@ def write_text_atomic(target: Path, text: str) -> None:
         temp.write_text(text, encoding="utf-8")
 
 
-class Writer:
-    """Base class: `write(chunk)` for each chunk, then `close()`."""
-
-    def __init__(self, path: Path, columns: tuple[Column, ...]) -> None:
-        self.path = path
-        self.columns = columns
-        self.names = [c.name for c in columns]
+class _Counter:
+    def __init__(self, batches: Iterable[pa.RecordBatch], progress: Progress | None) -> None:
+        self.batches = batches
+        self.progress = progress
         self.rows = 0
 
-    def write(self, chunk: Columns) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-
-def _csv_cell(column: Column) -> Callable[[Any], Any]:
-    if column.type == "bool":
-        return lambda v: "" if v is None else ("true" if v else "false")
-    if column.type == "list":
-        return lambda v: "" if v is None else json.dumps(v, ensure_ascii=False)
-    if column.type == "string":
-        return lambda v: "" if v is None else neutralise(v)
-    return lambda v: "" if v is None else v
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        for batch in self.batches:
+            self.rows += batch.num_rows
+            yield batch
+            if self.progress is not None:
+                self.progress(self.rows)
 
 
-class CsvWriter(Writer):
+def _parquet(path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> None:
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+
+
+def _csv(path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> None:
     """UTF-8 with BOM (Excel then reads accents right); lists as JSON arrays."""
-
-    def __init__(self, path: Path, columns: tuple[Column, ...]) -> None:
-        super().__init__(path, columns)
-        self._fh: IO[str] = path.open("w", encoding="utf-8-sig", newline="")
-        self._csv = csv.writer(self._fh)
-        self._csv.writerow([neutralise(n) for n in self.names])
-        self._cells = [_csv_cell(c) for c in columns]
-
-    def write(self, chunk: Columns) -> None:
-        cols = [map(cell, chunk[n]) for cell, n in zip(self._cells, self.names, strict=True)]
-        rows = list(zip(*cols, strict=True))
-        self._csv.writerows(rows)
-        self.rows += len(rows)
-
-    def close(self) -> None:
-        self._fh.close()
+    with path.open("wb") as fh:
+        header = io.StringIO()
+        csv.writer(header).writerow([spreadsheet_text(n) for n in schema.names])
+        fh.write(header.getvalue().encode("utf-8-sig"))
+        options = pacsv.WriteOptions(include_header=False)
+        with pacsv.CSVWriter(fh, schema, write_options=options) as writer:
+            for batch in batches:
+                writer.write_batch(batch)
 
 
-class JsonlWriter(Writer):
-    """One JSON object per line, values unchanged (dates and times as ISO strings)."""
-
-    def __init__(self, path: Path, columns: tuple[Column, ...]) -> None:
-        super().__init__(path, columns)
-        self._fh: IO[str] = path.open("w", encoding="utf-8", newline="\n")
-
-    def write(self, chunk: Columns) -> None:
-        names = self.names
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
-        lines = [
-            dumps(dict(zip(names, values, strict=True)))
-            for values in zip(*(chunk[n] for n in names), strict=True)
-        ]
-        if lines:
-            self._fh.write("\n".join(lines))
-            self._fh.write("\n")
-        self.rows += len(lines)
-
-    def close(self) -> None:
-        self._fh.close()
+def _jsonl(path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> None:
+    """One JSON object per line, values unchanged (dates and times as ISO strings). The
+    export workflow passes a faster writer (DuckDB's, in storage) for large exports."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    names = schema.names
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        for batch in batches:
+            columns = [c.to_pylist() for c in batch.columns]
+            rows = zip(*columns, strict=True)
+            lines = [encode(dict(zip(names, row, strict=True))) for row in rows]
+            if lines:
+                fh.write("\n".join(lines))
+                fh.write("\n")
 
 
-class ParquetWriter(Writer):
-    """Typed columns: date32 dates, UTC timestamps, nullable int64, bool, list<string>."""
+def _xlsx(path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> None:
+    """openpyxl write-only workbook; every text cell is written as an explicit string, so
+    no value can become a formula whatever it starts with."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("data")
 
-    def __init__(self, path: Path, columns: tuple[Column, ...]) -> None:
-        super().__init__(path, columns)
-        self.schema = pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in columns])
-        self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+    def text_cell(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet)
+        cell.value = value
+        cell.data_type = "s"
+        return cell
 
-    def _array(self, column: Column, values: list[Any]) -> pa.Array:
-        if column.type in ("date", "timestamp"):
-            return pa.array(values, pa.string()).cast(ARROW_TYPES[column.type])
-        return pa.array(values, ARROW_TYPES[column.type])
-
-    def write(self, chunk: Columns) -> None:
-        arrays = [self._array(c, chunk[c.name]) for c in self.columns]
-        table = pa.Table.from_arrays(arrays, schema=self.schema)
-        self._writer.write_table(table)
-        self.rows += table.num_rows
-
-    def close(self) -> None:
-        self._writer.close()
-
-
-def _xlsx_cell(column: Column) -> Callable[[Any], Any]:
-    def text(v: Any) -> Any:
-        return None if v is None else ILLEGAL_CHARACTERS_RE.sub("", neutralise(v))
-
-    if column.type == "list":
-        return lambda v: None if v is None else text(json.dumps(v, ensure_ascii=False))
-    if column.type == "string":
-        return text
-    if column.type == "date":
-        return lambda v: None if v is None else dt.date.fromisoformat(v)
-    if column.type == "timestamp":
-        return text
-    return lambda v: v
-
-
-class XlsxWriter(Writer):
-    """openpyxl write-only workbook: rows go to disk as they come."""
-
-    def __init__(self, path: Path, columns: tuple[Column, ...]) -> None:
-        super().__init__(path, columns)
-        self._book = Workbook(write_only=True)
-        self._sheet = self._book.create_sheet("data")
-        self._sheet.append([neutralise(n) for n in self.names])
-        self._cells = [_xlsx_cell(c) for c in columns]
-
-    def write(self, chunk: Columns) -> None:
-        n = len(chunk[self.names[0]]) if self.names else 0
-        if self.rows + n > XLSX_MAX_ROWS:
-            raise ValueError(
+    sheet.append([text_cell(spreadsheet_text(n)) for n in schema.names])
+    dates = [pa.types.is_date(f.type) for f in schema]
+    rows = 0
+    for batch in batches:
+        rows += batch.num_rows
+        if rows > XLSX_MAX_ROWS:
+            raise ExportError(
                 f"format: an Excel sheet holds at most {XLSX_MAX_ROWS:,} rows; "
                 "choose csv, jsonl or parquet, or narrow the filters"
             )
-        cols = [map(cell, chunk[n]) for cell, n in zip(self._cells, self.names, strict=True)]
-        for row in zip(*cols, strict=True):
-            self._sheet.append(row)
-        self.rows += n
+        for row in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+            cells: list[object] = []
+            for value, is_date in zip(row, dates, strict=True):
+                if isinstance(value, str):
+                    cells.append(text_cell(value))
+                elif is_date and isinstance(value, dt.date):
+                    cells.append(value)
+                else:
+                    cells.append(value)
+            sheet.append(cells)
+    book.save(path)
 
-    def close(self) -> None:
-        self._book.save(self.path)
 
-
-WRITERS: dict[Format, type[Writer]] = {
-    "csv": CsvWriter,
-    "jsonl": JsonlWriter,
-    "parquet": ParquetWriter,
-    "xlsx": XlsxWriter,
+WRITERS: dict[Format, BatchWriter] = {
+    "csv": _csv,
+    "jsonl": _jsonl,
+    "parquet": _parquet,
+    "xlsx": _xlsx,
 }
 
 
-def open_writer(fmt: Format, path: Path, columns: tuple[Column, ...]) -> Writer:
-    return WRITERS[fmt](path, columns)
+def write_batches(
+    path: Path,
+    fmt: Format,
+    schema: pa.Schema,
+    batches: Iterable[pa.RecordBatch],
+    *,
+    progress: Progress | None = None,
+    writers: dict[str, BatchWriter] | None = None,
+) -> int:
+    """Write finished `batches` to `path` through a temporary file; returns the rows.
+    `writers` may replace the writer of a format."""
+    counter = _Counter(batches, progress)
+    writer = (writers or {}).get(fmt) or WRITERS[fmt]
+    with atomic_path(Path(path)) as temp:
+        writer(temp, schema, counter)
+    return counter.rows
+
+
+def column_names(columns: Sequence[Column]) -> list[str]:
+    return [c.name for c in columns]

@@ -1,16 +1,28 @@
-"""doccano interchange: reading its JSONL exports of text-classification projects.
+"""doccano interchange: its text-classification exports in, and JSONL out.
 
-Each line holds `text` and `label` (a list of category names; older versions call it
-`labels`). The first label that is a source type becomes the primary label and any other
-source types go to `also_cites`; a label written `confidence:<code>` sets the confidence.
-doccano names no annotator in a line unless a `user`/`annotator` field was added, so the
-importer takes a default user name. Span labels (`[start, end, label]`) are sequence
-labelling, not statement labels, and are refused.
+Every generation of doccano's text-classification export is read:
+
+- JSONL with `text` and `label` (a list of category names; before 1.2 called `labels`);
+- doccano 1.0.x JSONL with `annotations`: `[{"label": 3, "user": 1, ...}]`, label ids that
+  its labels file (`--labels labels.json`: `[{"id": 3, "text": "named_official"}, ...]`)
+  names, and users as integer ids;
+- CSV with `text` and `label` columns (several labels joined by `#`), UTF-8 or UTF-16
+  (Excel's "Unicode text" export; recognised by its byte-order mark).
+
+The first label that is a source type becomes the primary label and any other source types
+go to `also_cites`; a label written `confidence:<code>` sets the confidence. A line names
+its annotator in `user` (or `annotator`); otherwise the importer takes a default user name.
+Span labels (`[start, end, label]`) are sequence labelling, not statement labels, and are
+refused. Export writes one line per label in the first shape, with `meta` holding the
+statement and document references so that a file can be read back exactly.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections import defaultdict
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,8 +36,17 @@ from annotate.interchange.labels import (
     confidence_value,
     label_key,
 )
+from annotate.interchange.labelstudio import field_problem
 
 CONFIDENCE_PREFIX = "confidence:"
+CSV_LABEL_SEPARATOR = "#"
+
+
+def decode(data: bytes) -> str:
+    """doccano files are UTF-8; its CSVs may also be UTF-16 (with a byte-order mark)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
 
 
 def _labels(
@@ -57,6 +78,71 @@ def _labels(
     return fields
 
 
+def _add(
+    plan: ImportPlan,
+    where: str,
+    text: str,
+    meta: dict[str, Any],
+    per_user: list[tuple[str, Any]],
+    taxonomy: Taxonomy,
+    scale: RatingScale,
+    statement_id: Any = None,
+) -> None:
+    labels = []
+    for user, values in per_user:
+        fields = _labels(values, where, taxonomy, scale, plan.problems)
+        if fields and (fields["source_type"] or fields.get("confidence") is not None):
+            try:
+                labels.append(ImportedLabel(annotator=user, **fields))
+            except ValidationError as exc:
+                plan.problems.append(field_problem(where, "", exc))
+    try:
+        document = _document(meta.get("document"))
+        plan.statements.append(
+            ImportedStatement(
+                where=where,
+                text=text,
+                statement_id=statement_id if statement_id is not None else meta.get("statement_id"),
+                document=document,
+                start=meta.get("start"),
+                end=meta.get("end"),
+                labels=labels,
+            )
+        )
+    except ValidationError as exc:
+        plan.problems.append(field_problem(where, "meta", exc))
+
+
+_DOCUMENTS: dict[str, ImportedDocument] = {}
+
+
+def _document(value: Any) -> ImportedDocument | None:
+    """The document a line names; lines of one document share one object."""
+    if not value:
+        return None
+    try:
+        key = repr(sorted(value.items())) if isinstance(value, dict) else repr(value)
+    except TypeError:  # keys of several types: no order, but no cache either
+        return ImportedDocument.model_validate(value)
+    found = _DOCUMENTS.get(key)
+    if found is None:
+        if len(_DOCUMENTS) > 10_000:
+            _DOCUMENTS.clear()
+        found = _DOCUMENTS[key] = ImportedDocument.model_validate(value)
+    return found
+
+
+def read_label_names(text: str) -> dict[int, str]:
+    """{id: name} from a doccano labels file (a list of `{"id", "text"}` objects)."""
+    data = json.loads(text)
+    items = data if isinstance(data, list) else data.get("labels", [])
+    return {
+        int(item["id"]): str(item.get("text") or item.get("name"))
+        for item in items
+        if isinstance(item, dict) and "id" in item
+    }
+
+
 def parse_doccano(
     text: str,
     taxonomy: Taxonomy,
@@ -64,7 +150,9 @@ def parse_doccano(
     *,
     default_user: str = "doccano",
     source: str = "doccano.jsonl",
+    label_names: dict[int, str] | None = None,
 ) -> ImportPlan:
+    """Read a doccano JSONL export (any generation) into an import plan."""
     plan = ImportPlan(source=source)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -78,35 +166,107 @@ def parse_doccano(
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
             plan.problems.append(f"{where}: field text: missing or not a string")
             continue
-        values = row.get("label", row.get("labels", []))
-        fields = _labels(values, where, taxonomy, scale, plan.problems)
-        labels = []
-        if fields and (fields["source_type"] or fields.get("confidence") is not None):
+        meta: dict[str, Any] = row["meta"] if isinstance(row.get("meta"), dict) else {}
+        per_user: list[tuple[str, Any]]
+        if isinstance(row.get("annotations"), list):
+            per_user = _annotations(row["annotations"], where, label_names, plan.problems)
+        else:
             user = row.get("user") or row.get("annotator") or default_user
-            try:
-                labels.append(ImportedLabel(annotator=str(user), **fields))
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                plan.problems.append(f"{where}: field {first['loc'][0]}: {first['msg']}")
-        meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
-        try:
-            document = (
-                ImportedDocument.model_validate(meta["document"]) if meta.get("document") else None
-            )
-            plan.statements.append(
-                ImportedStatement(
-                    where=where,
-                    text=row["text"],
-                    statement_id=row.get("statement_id", meta.get("statement_id")),
-                    document=document,
-                    start=meta.get("start"),
-                    end=meta.get("end"),
-                    labels=labels,
-                )
-            )
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            plan.problems.append(
-                f"{where}: field {'.'.join(map(str, first['loc']))}: {first['msg']}"
-            )
+            per_user = [(str(user), row.get("label", row.get("labels", [])))]
+        _add(plan, where, row["text"], meta, per_user, taxonomy, scale, row.get("statement_id"))
     return plan
+
+
+def _annotations(
+    items: list[Any], where: str, names: dict[int, str] | None, problems: list[str]
+) -> list[tuple[str, list[Any]]]:
+    """doccano 1.0.x: `[{"label": <id>, "user": <id>}]` grouped into labels per user."""
+    by_user: dict[str, list[Any]] = defaultdict(list)
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or "label" not in item:
+            problems.append(f"{where}: field annotations[{i}]: expected an object with label")
+            continue
+        label = item["label"]
+        if isinstance(label, int) and not isinstance(label, bool):
+            if names is None:
+                problems.append(
+                    f"{where}: field annotations[{i}].label: label id {label} needs the "
+                    "project's labels file (--labels)"
+                )
+                continue
+            if label not in names:
+                problems.append(
+                    f"{where}: field annotations[{i}].label: no label with id {label} "
+                    "in the labels file"
+                )
+                continue
+            label = names[label]
+        user = item.get("user")
+        name = f"doccano_user_{user}" if isinstance(user, int) else str(user or "doccano")
+        by_user[name].append(label)
+    return list(by_user.items())
+
+
+def parse_doccano_csv(
+    text: str,
+    taxonomy: Taxonomy,
+    scale: RatingScale,
+    *,
+    default_user: str = "doccano",
+    source: str = "doccano.csv",
+) -> ImportPlan:
+    """Read a doccano CSV export: `text` and `label` columns, one row per text (labels
+    joined by `#`) or one row per label; rows of one text and user are merged."""
+    plan = ImportPlan(source=source)
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if "text" not in fields:
+        plan.problems.append(f"{source}: line 1: field text: no `text` column")
+        return plan
+    rows: dict[tuple[str, str], tuple[int, list[str]]] = {}
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "") for k, v in raw.items()}
+        label_cell = row.get("label", row.get("labels", ""))
+        user = row.get("user") or row.get("annotator") or default_user
+        key = (row["text"], user)
+        _first, values = rows.setdefault(key, (number, []))
+        values.extend(v.strip() for v in label_cell.split(CSV_LABEL_SEPARATOR) if v.strip())
+    for (text_value, user), (number, values) in rows.items():
+        _add(plan, f"{source}: line {number}", text_value, {}, [(user, values)], taxonomy, scale)
+    return plan
+
+
+def doccano_line(
+    statement: dict[str, Any], label: dict[str, Any], *, scale: RatingScale, document_ref: str
+) -> str:
+    """One export line: the statement, one person's labels, and references in `meta`."""
+    values = [label["source_type"]] if label["source_type"] else []
+    values += list(label["also_cites"])
+    level = scale.level(label["confidence"])
+    if level is not None:
+        values.append(f"{CONFIDENCE_PREFIX}{level.code}")
+    line = {
+        "text": statement["text"],
+        "label": values,
+        "user": label["annotator"],
+        "meta": {
+            "statement_id": statement["statement_id"],
+            "position": statement["position"],
+            "start": statement["start"],
+            "end": statement["end"],
+            "document": {
+                "ref": document_ref,
+                "title": statement["title"],
+                "outlet": statement["outlet"],
+                "url": statement["url"],
+                "published": statement["published"],
+                "language": statement["language"],
+            },
+        },
+    }
+    return json.dumps(line, ensure_ascii=False)

@@ -9,11 +9,15 @@ restored accounts need a new password before they can sign in.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, get_args
 
 from annotate.core.errors import SourceDeskError
+from annotate.core.models import DatePrecision, StatementKind, utcnow
+from annotate.core.taxonomy import Taxonomy
 
 DUMP_KIND = "sourcedesk-dump"
 DUMP_FORMAT_VERSION = 1
@@ -70,9 +74,12 @@ def parse_dump(
     *,
     schema_version: int,
     source: str = "dump",
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield (table, row) from a dump, checking every line; raises DumpError listing the
-    problems (all of them, each with its line number) at the end if there are any.
+    check: RowChecker | None = None,
+) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """Yield (line number, table, row) from a dump, checking every line (and, with
+    `check`, every value); raises DumpError listing the problems (all of them, each with
+    its line number) at the end if there are any. Rows stop coming after the first
+    problem, so a caller never writes from a file that will be refused.
 
     `columns` maps each table to the columns the target database has.
     """
@@ -124,7 +131,7 @@ def parse_dump(
                             f"{expected.get(table, 0)}, file holds {counts[table]}"
                         )
             continue
-        table, row = record.get("table"), record.get("row")
+        table, row = str(record.get("table")), record.get("row")
         if table not in order:
             problems.append(f"{where}: field table: unknown table {table!r}")
             continue
@@ -144,11 +151,118 @@ def parse_dump(
         if missing:
             problems.append(f"{where}: field row.{missing[0]}: missing column of {table}")
         counts[table] += 1
+        if check is not None and not unknown:
+            problems += [f"{where}: {p}" for p in check.check(table, row)]
         if not problems:
-            yield table, row
+            yield number, table, row
     if not header_seen:
         problems.insert(0, f"{source}: empty file")
     elif not end_seen:
         problems.append(f"{source}: no end line: the file is truncated")
     if problems:
         raise DumpError("\n".join(problems))
+
+
+ROLE_LIMIT = "annotator"
+"""The highest role a restored account may carry unless the operator vouches for the file."""
+TIME_SLACK = dt.timedelta(days=1)
+JSON_LISTS = {"also_cites", "keys"}
+JSON_OBJECTS = {"extra_ratings"}
+TAXONOMY_FIELDS = {"source_type", "suggested_type"}
+LABEL_TABLES = {"annotations", "annotation_revisions", "adjudications", "adjudication_revisions"}
+DERIVED = {"failed_logins": 0, "last_failed_at": None}
+"""Columns a restore resets whatever the file says (sign-in throttling state)."""
+
+
+@dataclass
+class RowChecker:
+    """Checks each value of a dump row against the target schema and the domain.
+
+    `types` maps each table to {column: (declared SQL type, not null)}. Taxonomy keys are
+    learnt from the dump's own `project` and `taxonomy_versions` rows, which come before
+    any label.
+    """
+
+    types: dict[str, dict[str, tuple[str, bool]]]
+    keep_roles: bool = False
+    now: dt.datetime = field(default_factory=utcnow)
+    keys: set[str] = field(default_factory=set)
+
+    def check(self, table: str, row: dict[str, Any]) -> list[str]:
+        problems: list[str] = []
+        types = self.types.get(table, {})
+        for name, value in row.items():
+            declared, not_null = types.get(name, ("", False))
+            problem = self._value(table, name, value, declared, not_null)
+            if problem:
+                problems.append(f"field row.{name}: {problem}")
+        return problems
+
+    def _value(self, table: str, name: str, value: Any, declared: str, not_null: bool) -> str:
+        if value is None:
+            return "must not be empty" if not_null else ""
+        if "INT" in declared and (not isinstance(value, int) or isinstance(value, bool)):
+            return f"expected an integer, got {value!r}"[:200]
+        if declared == "REAL" and (not isinstance(value, int | float) or isinstance(value, bool)):
+            return f"expected a number, got {value!r}"[:200]
+        if declared == "TEXT" and not isinstance(value, str):
+            return f"expected text, got {value!r}"[:200]
+        if table == "users" and name == "password_hash" and value:
+            return "a dump never holds password hashes (this file was not written by `dump`)"
+        if table == "users" and name == "role":
+            if value not in ("annotator", "editor", "admin"):
+                return f"unknown role {value!r}"
+            if value != ROLE_LIMIT and not self.keep_roles:
+                return (
+                    f"role {value!r}: a restore creates annotator accounts only "
+                    "(load with --keep-roles if you trust this file)"
+                )
+        if name.endswith("_at"):
+            return self._timestamp(value)
+        if name == "published":
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                return f"{value!r} is not a date (YYYY-MM-DD)"
+        if name == "published_precision" and value not in get_args(DatePrecision):
+            return f"unknown precision {value!r}"
+        if table == "statements" and name == "kind" and value not in get_args(StatementKind):
+            return f"unknown statement kind {value!r}"
+        if name == "taxonomy_json":
+            try:
+                self.keys.update(Taxonomy.from_json(value).keys)
+            except (ValueError, TypeError) as exc:
+                return f"not a taxonomy ({str(exc).splitlines()[0][:120]})"
+        if table in LABEL_TABLES:
+            return self._label(name, value)
+        return ""
+
+    def _timestamp(self, value: str) -> str:
+        try:
+            stamp = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return f"{value!r} is not a timestamp (ISO 8601)"
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=dt.UTC)
+        if stamp > self.now + TIME_SLACK:
+            return f"{value!r} is in the future"
+        return ""
+
+    def _label(self, name: str, value: Any) -> str:
+        if name in TAXONOMY_FIELDS and value not in self.keys:
+            return f"unknown source type {value!r}"
+        if name == "confidence" and not 0 <= value <= 100:
+            return f"rating {value} is outside 0-100"
+        if name in JSON_LISTS or name in JSON_OBJECTS:
+            try:
+                parsed = json.loads(value)
+            except json.JSONDecodeError:
+                return "not valid JSON"
+            if name in JSON_OBJECTS:
+                return "" if isinstance(parsed, dict) else "expected a JSON object"
+            if not isinstance(parsed, list) or not all(isinstance(v, str) for v in parsed):
+                return "expected a JSON list of strings"
+            if name == "also_cites":
+                unknown = [v for v in parsed if v not in self.keys]
+                return f"unknown source type {unknown[0]!r}" if unknown else ""
+        return ""

@@ -3,20 +3,30 @@
 One task per statement: `data.text` is the statement, `data.meta` its offsets and
 document. Each annotator's label is an `annotations` entry whose `result` holds `choices`
 results (`source_type`, `also_cites`, `confidence`) and a `textarea` result for the note;
-a skipped statement is a cancelled annotation; the cue suggestion is a `predictions`
-entry. Choice values are taxonomy keys (the label names are aliases in the config), so a
-file can be read back without guessing. Result ids are the control names, which are
-unique within one annotation and stable across exports.
+`completed_by` is the user's integer id within the export, the same on every task, and the
+users are listed beside the tasks (`<name>.users.json`, as Label Studio lists users). A
+skipped statement is a cancelled annotation; the editor's final label is a `ground_truth`
+annotation; the cue suggestion is a `predictions` entry with its `model_version`. Choice
+values are taxonomy keys (the label names are aliases in the config), so a file can be read
+back without guessing. Result ids are the control names, unique within one annotation.
+
+Import reads every shape Label Studio writes: JSON (`annotations`, or `completions` in
+versions before 1.0), JSON-MIN (one flat object per annotation) and CSV (JSON-MIN as a
+table); `completed_by` as an integer, an object or a name; tasks with or without ids.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
 import json
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from pydantic import ValidationError
 
+from annotate.core.errors import field_path
 from annotate.core.taxonomy import RatingScale, Taxonomy
 from annotate.interchange.labels import (
     ImportedDocument,
@@ -66,15 +76,45 @@ def labeling_config(taxonomy: Taxonomy, scale: RatingScale) -> str:
     )
 
 
-def _choices(name: str, values: list[str]) -> dict[str, Any]:
+def field_problem(where: str, field: str, exc: ValidationError) -> str:
+    """`where: field <field>.<loc>: message` for the first problem of a ValidationError."""
+    first = exc.errors()[0]
+    loc = ".".join(p for p in (field, field_path(first["loc"], "")) if p)
+    return f"{where}: field {loc}: {first['msg'].removeprefix('Value error, ')}"
+
+
+def _choices(name: str, values: list[str], origin: str = "manual") -> dict[str, Any]:
     return {
         "id": name,
         "from_name": name,
         "to_name": TO_NAME,
         "type": "choices",
-        "origin": "manual",
+        "origin": origin,
         "value": {"choices": values},
     }
+
+
+def _result(label: dict[str, Any], scale: RatingScale) -> list[dict[str, Any]]:
+    result = []
+    if label["source_type"]:
+        result.append(_choices("source_type", [label["source_type"]]))
+    if label["also_cites"]:
+        result.append(_choices("also_cites", list(label["also_cites"])))
+    level = scale.level(label["confidence"])
+    if level is not None:
+        result.append(_choices("confidence", [level.code]))
+    if label.get("note"):
+        result.append(
+            {
+                "id": "note",
+                "from_name": "note",
+                "to_name": TO_NAME,
+                "type": "textarea",
+                "origin": "manual",
+                "value": {"text": [label["note"]]},
+            }
+        )
+    return result
 
 
 def task(
@@ -83,44 +123,41 @@ def task(
     *,
     scale: RatingScale,
     document_ref: str,
+    adjudication: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A task from a statement row and its labels (dicts with annotator, source_type,
-    also_cites (list), confidence, note, skipped, suggested_type, labelled_at)."""
-    annotations = []
-    for number, label in enumerate(labels, start=1):
-        result = []
-        if label["source_type"]:
-            result.append(_choices("source_type", [label["source_type"]]))
-        if label["also_cites"]:
-            result.append(_choices("also_cites", list(label["also_cites"])))
-        level = scale.level(label["confidence"])
-        if level is not None:
-            result.append(_choices("confidence", [level.code]))
-        if label["note"]:
-            result.append(
-                {
-                    "id": "note",
-                    "from_name": "note",
-                    "to_name": TO_NAME,
-                    "type": "textarea",
-                    "origin": "manual",
-                    "value": {"text": [label["note"]]},
-                }
-            )
+    """A task from a statement row, its labels (dicts with user (the integer id in the
+    export), source_type, also_cites (list), confidence, note, skipped, suggested_type,
+    labelled_at) and the editor's final label if any (same keys, user the editor's id)."""
+    annotations = [
+        {
+            "completed_by": label["user"],
+            "was_cancelled": bool(label["skipped"]),
+            "ground_truth": False,
+            "created_at": label["labelled_at"],
+            "updated_at": label["labelled_at"],
+            "result": _result(label, scale),
+        }
+        for label in labels
+    ]
+    if adjudication is not None:
         annotations.append(
             {
-                "completed_by": number,
-                "annotator": label["annotator"],
-                "was_cancelled": bool(label["skipped"]),
-                "ground_truth": False,
-                "created_at": label["labelled_at"],
-                "updated_at": label["labelled_at"],
-                "result": result,
+                "completed_by": adjudication["user"],
+                "was_cancelled": False,
+                "ground_truth": True,
+                "created_at": adjudication["labelled_at"],
+                "updated_at": adjudication["labelled_at"],
+                "result": _result(adjudication, scale),
             }
         )
-    suggestions = sorted({lb["suggested_type"] for lb in labels if lb["suggested_type"]})
+    suggestions = sorted({lb["suggested_type"] for lb in labels if lb.get("suggested_type")})
     predictions = (
-        [{"model_version": MODEL_VERSION, "result": [_choices("source_type", [suggestions[0]])]}]
+        [
+            {
+                "model_version": MODEL_VERSION,
+                "result": [_choices("source_type", [suggestions[0]], origin="prediction")],
+            }
+        ]
         if suggestions
         else []
     )
@@ -148,36 +185,104 @@ def task(
     }
 
 
-def _annotator(annotation: dict[str, Any]) -> str:
-    if isinstance(annotation.get("annotator"), str) and annotation["annotator"].strip():
-        return annotation["annotator"].strip()
-    who = annotation.get("completed_by")
+def users_listing(users: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    """The users of an export as Label Studio lists them (id, username, names, e-mail)."""
+    return [
+        {"id": uid, "username": name, "first_name": name, "last_name": "", "email": ""}
+        for uid, name in users
+    ]
+
+
+def read_users(text: str) -> dict[int, str]:
+    """{id: name} from a users listing (ours, or Label Studio's user export)."""
+    out: dict[int, str] = {}
+    data = json.loads(text)
+    if isinstance(data, dict):
+        data = data.get("users", data.get("results", []))
+    for user in data if isinstance(data, list) else []:
+        if isinstance(user, dict) and isinstance(user.get("id"), int):
+            name = _person(user)
+            if name:
+                out[user["id"]] = name
+    return out
+
+
+def _person(who: dict[str, Any]) -> str:
+    for key in ("username", "email", "first_name"):
+        if isinstance(who.get(key), str) and who[key].strip():
+            return str(who[key]).strip()
+    return ""
+
+
+def annotator_name(who: Any, users: dict[int, str]) -> str:
+    """Who made an annotation, from `completed_by` (or JSON-MIN's `annotator`)."""
     if isinstance(who, dict):
-        for key in ("username", "email", "first_name"):
-            if isinstance(who.get(key), str) and who[key].strip():
-                return who[key].strip()
+        name = _person(who)
+        if name:
+            return name
         who = who.get("id")
+    if isinstance(who, bool):
+        who = None
+    if isinstance(who, int):
+        return users.get(who, f"labelstudio_user_{who}")
     if isinstance(who, str) and who.strip():
-        return who.strip()
-    return f"labelstudio_user_{who}" if who is not None else "labelstudio_user"
+        text = who.strip()
+        if text.isdigit():
+            return users.get(int(text), f"labelstudio_user_{text}")
+        return text
+    return "labelstudio_user"
 
 
-def _choice_values(result: dict[str, Any]) -> list[str]:
-    value = result.get("value")
-    choices = value.get("choices") if isinstance(value, dict) else None
+def _choice_values(value: Any) -> list[str]:
+    choices = value.get("choices") if isinstance(value, dict) else value
+    if isinstance(choices, str):
+        return [choices]
     if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
         raise ValueError("value.choices: expected a list of strings")
     return choices
 
 
+def _set_control(
+    fields: dict[str, Any], name: Any, value: Any, scale: RatingScale, taxonomy: Taxonomy
+) -> None:
+    """One control's value into label fields; raises ValueError naming the problem."""
+    if name == "source_type":
+        values = _choice_values(value)
+        if len(values) != 1:
+            raise ValueError("value.choices: expected exactly one source type")
+        fields["source_type"] = label_key(values[0], taxonomy) or values[0]
+    elif name == "also_cites":
+        fields["also_cites"] = [label_key(v, taxonomy) or v for v in _choice_values(value)]
+    elif name == "confidence":
+        values = _choice_values(value)
+        level = confidence_value(values[0], scale) if len(values) == 1 else None
+        if level is None:
+            raise ValueError(f"value.choices: unknown confidence level {values!r}")
+        fields["confidence"] = level
+    elif name == "note":
+        text = value.get("text", []) if isinstance(value, dict) else value
+        fields["note"] = "\n".join(map(str, text)) if isinstance(text, list) else str(text)
+    else:
+        raise ValueError(f"from_name: unknown control {name!r}")
+
+
 def _parse_annotation(
-    annotation: Any, where: str, taxonomy: Taxonomy, scale: RatingScale, problems: list[str]
+    annotation: Any,
+    where: str,
+    taxonomy: Taxonomy,
+    scale: RatingScale,
+    users: dict[int, str],
+    problems: list[str],
 ) -> ImportedLabel | None:
     if not isinstance(annotation, dict):
         problems.append(f"{where}: expected an object")
         return None
-    fields: dict[str, Any] = {"annotator": _annotator(annotation)}
+    who = annotation.get("completed_by", annotation.get("annotator"))
+    if isinstance(annotation.get("annotator"), str) and annotation["annotator"].strip():
+        who = annotation["annotator"]
+    fields: dict[str, Any] = {"annotator": annotator_name(who, users)}
     fields["skipped"] = bool(annotation.get("was_cancelled", False))
+    fields["final"] = bool(annotation.get("ground_truth", False))
     results = annotation.get("result", [])
     if not isinstance(results, list):
         problems.append(f"{where}: field result: expected a list")
@@ -187,33 +292,14 @@ def _parse_annotation(
         if not isinstance(result, dict):
             problems.append(f"{at}: expected an object")
             continue
-        name = result.get("from_name")
         try:
-            if name == "source_type":
-                values = _choice_values(result)
-                if len(values) != 1:
-                    raise ValueError("value.choices: expected exactly one source type")
-                fields["source_type"] = label_key(values[0], taxonomy) or values[0]
-            elif name == "also_cites":
-                fields["also_cites"] = [label_key(v, taxonomy) or v for v in _choice_values(result)]
-            elif name == "confidence":
-                values = _choice_values(result)
-                level = confidence_value(values[0], scale) if len(values) == 1 else None
-                if level is None:
-                    raise ValueError(f"value.choices: unknown confidence level {values!r}")
-                fields["confidence"] = level
-            elif name == "note":
-                text = result.get("value", {}).get("text", [])
-                fields["note"] = "\n".join(text) if isinstance(text, list) else str(text)
-            else:
-                raise ValueError(f"from_name: unknown control {name!r}")
+            _set_control(fields, result.get("from_name"), result.get("value"), scale, taxonomy)
         except ValueError as exc:
             problems.append(f"{at}.{exc}")
     try:
         return ImportedLabel(**fields)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        problems.append(f"{where}: field {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        problems.append(field_problem(where, "", exc))
         return None
 
 
@@ -224,17 +310,95 @@ def _document(meta: dict[str, Any], where: str, problems: list[str]) -> Imported
     try:
         return ImportedDocument.model_validate(doc)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(map(str, first["loc"]))
-        problems.append(f"{where}: field data.meta.document.{loc}: {first['msg']}")
+        problems.append(field_problem(where, "data.meta.document", exc))
         return None
 
 
+def _statement(
+    plan: ImportPlan,
+    where: str,
+    data: dict[str, Any],
+    labels: list[ImportedLabel],
+) -> None:
+    meta = data.get("meta")
+    if isinstance(meta, str):
+        try:
+            meta = json.loads(meta)
+        except json.JSONDecodeError:
+            meta = None
+    meta = meta if isinstance(meta, dict) else {}
+    try:
+        statement = ImportedStatement(
+            where=where,
+            text=data["text"],
+            statement_id=meta.get("statement_id"),
+            document=_document(meta, where, plan.problems),
+            position=meta.get("position"),
+            start=meta.get("start"),
+            end=meta.get("end"),
+            labels=labels,
+        )
+    except ValidationError as exc:
+        plan.problems.append(field_problem(where, "data.meta", exc))
+        return
+    plan.statements.append(statement)
+
+
+def _where(source: str, n: int, item: Any) -> str:
+    has_id = isinstance(item, dict) and item.get("id") not in (None, "")
+    return f"{source}: task {n}" + (f" (id {item.get('id')})" if has_id else "")
+
+
+CONTROLS = ("source_type", "also_cites", "confidence", "note")
+MIN_KEYS = ("annotator", "annotation_id", "created_at", "updated_at", "lead_time", "id")
+
+
+def _parse_min_item(
+    plan: ImportPlan,
+    item: dict[str, Any],
+    where: str,
+    taxonomy: Taxonomy,
+    scale: RatingScale,
+    users: dict[int, str],
+) -> None:
+    """One JSON-MIN object (or CSV row): the task's data keys, the annotator and one value
+    per control (a string for a single choice, `{"choices": [...]}` for several)."""
+    if not isinstance(item.get("text"), str):
+        plan.problems.append(f"{where}: field text: missing or not a string")
+        return
+    labels = []
+    controls = {k: v for k, v in item.items() if k in CONTROLS and v not in (None, "")}
+    if controls:
+        fields: dict[str, Any] = {"annotator": annotator_name(item.get("annotator"), users)}
+        for name, value in controls.items():
+            if isinstance(value, str) and value.startswith("{"):
+                with contextlib.suppress(json.JSONDecodeError):
+                    value = json.loads(value)
+            if name == "note" and isinstance(value, str):
+                value = {"text": [value]}
+            try:
+                _set_control(fields, name, value, scale, taxonomy)
+            except ValueError as exc:
+                plan.problems.append(f"{where}: field {name}.{exc}")
+        try:
+            labels.append(ImportedLabel(**fields))
+        except ValidationError as exc:
+            plan.problems.append(field_problem(where, "", exc))
+    data = {k: v for k, v in item.items() if k not in CONTROLS and k not in MIN_KEYS}
+    _statement(plan, where, data, labels)
+
+
 def parse_labelstudio(
-    text: str, taxonomy: Taxonomy, scale: RatingScale, *, source: str = "labelstudio.json"
+    text: str,
+    taxonomy: Taxonomy,
+    scale: RatingScale,
+    *,
+    source: str = "labelstudio.json",
+    users: dict[int, str] | None = None,
 ) -> ImportPlan:
-    """Read a Label Studio JSON export (a list of tasks) into an import plan."""
+    """Read a Label Studio JSON or JSON-MIN export into an import plan."""
     plan = ImportPlan(source=source)
+    users = users or {}
     try:
         tasks = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -246,18 +410,22 @@ def parse_labelstudio(
         plan.problems.append(f"{source}: expected a list of tasks")
         return plan
     for n, item in enumerate(tasks, start=1):
-        where = f"{source}: task {n}" + (
-            f" (id {item.get('id')})" if isinstance(item, dict) and "id" in item else ""
-        )
-        data = item.get("data") if isinstance(item, dict) else None
+        where = _where(source, n, item)
+        if not isinstance(item, dict):
+            plan.problems.append(f"{where}: expected an object")
+            continue
+        if "data" not in item and "text" in item:
+            _parse_min_item(plan, item, where, taxonomy, scale, users)
+            continue
+        data = item.get("data")
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             plan.problems.append(f"{where}: field data.text: missing or not a string")
             continue
-        meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+        key = "annotations" if "annotations" in item else "completions"
         labels = []
-        for k, annotation in enumerate(item.get("annotations") or []):
+        for k, annotation in enumerate(item.get(key) or []):
             label = _parse_annotation(
-                annotation, f"{where}: annotations[{k}]", taxonomy, scale, plan.problems
+                annotation, f"{where}: {key}[{k}]", taxonomy, scale, users, plan.problems
             )
             if label is not None:
                 labels.append(label)
@@ -265,25 +433,32 @@ def parse_labelstudio(
         for prediction in item.get("predictions") or []:
             for result in prediction.get("result", []) if isinstance(prediction, dict) else []:
                 if isinstance(result, dict) and result.get("from_name") == "source_type":
-                    values = result.get("value", {}).get("choices") or [None]
-                    suggestion = label_key(str(values[0]), taxonomy) if values[0] else None
+                    value = result.get("value")
+                    values = value.get("choices") if isinstance(value, dict) else None
+                    if isinstance(values, list) and values and isinstance(values[0], str):
+                        suggestion = label_key(values[0], taxonomy) or values[0]
         for label in labels:
             label.suggested_type = suggestion
-        try:
-            statement = ImportedStatement(
-                where=where,
-                text=data["text"],
-                statement_id=meta.get("statement_id"),
-                document=_document(meta, where, plan.problems),
-                position=meta.get("position"),
-                start=meta.get("start"),
-                end=meta.get("end"),
-                labels=labels,
-            )
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(map(str, first["loc"]))
-            plan.problems.append(f"{where}: field data.meta.{loc}: {first['msg']}")
-            continue
-        plan.statements.append(statement)
+        _statement(plan, where, data, labels)
+    return plan
+
+
+def parse_labelstudio_csv(
+    text: str,
+    taxonomy: Taxonomy,
+    scale: RatingScale,
+    *,
+    source: str = "labelstudio.csv",
+    users: dict[int, str] | None = None,
+) -> ImportPlan:
+    """Read a Label Studio CSV export (JSON-MIN as a table) into an import plan."""
+    plan = ImportPlan(source=source)
+    reader = csv.DictReader(io.StringIO(text))
+    for number, row in enumerate(reader, start=2):
+        item: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
+        for key in ("annotator",):
+            value = item.get(key)
+            if isinstance(value, str) and value.strip().isdigit():
+                item[key] = int(value)
+        _parse_min_item(plan, item, f"{source}: line {number}", taxonomy, scale, users or {})
     return plan

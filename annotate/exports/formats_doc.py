@@ -1,0 +1,113 @@
+# ruff: noqa: E501  (Markdown table rows are one line each)
+"""docs/formats.md, generated from the column spec (`python -m annotate.exports.formats_doc`).
+
+A test keeps the file equal to `formats_markdown()`, so the documentation lists exactly
+the columns the exports write.
+"""
+
+from __future__ import annotations
+
+from annotate.exports.columns import LONG_COLUMNS, columns_markdown, wide_columns
+
+READS = """# Formats
+
+## Files SourceDesk reads
+
+| file | what it holds |
+|---|---|
+| `.txt`, `.md` | one article. Optional header lines at the top (`title:`, `outlet:`, `url:`, `date:`, `language:`, or `date 2024-01` on the first line); a Markdown `# Title` is the title. Without a date header, a dateline at the top ("PARIS, March 4, 2025 —", "Paris, le 4 mars 2025") gives the publication date. |
+| `.html`, `.htm` | one article page; the main text is extracted (navigation, menus and footers dropped), with title, date and site name from the page's metadata. |
+| `.csv` (`,` `;` or tab; UTF-8, with or without BOM) and `.jsonl` | one article per row in a `text` column (optional `title`, `outlet`, `url`, `published`, `language`, `id`), or ready-made statements: rows that share a `document_id` form one document, one statement per row. |
+| Label Studio exports (`sourcedesk import-labels`) | JSON (tasks with `annotations`, or `completions` before Label Studio 1.0), JSON-MIN and CSV; `completed_by` as an integer (named by the `NAME.users.json` listing beside the file, or `--users`) or an object; tasks with or without ids. `ground_truth` annotations become final labels. |
+| doccano exports (`sourcedesk import-labels`) | JSONL with `text` and `label` (or `labels`); 1.0.x JSONL with `annotations` holding label ids (`--labels labels.json` names them); CSV with `text` and `label` (labels joined by `#`), UTF-8 or UTF-16. |
+| SourceDesk dump (`sourcedesk dump`) | the whole project as JSON lines, for `sourcedesk load` into an empty database. |
+
+Every file either imports whole or not at all; an error names the file, the line and the field.
+The same article imported twice (same text, whatever the spacing) is reported, not duplicated.
+
+`import-labels` needs every label to be a source type of the project: map another tool's labels
+with `--map THEIRS=OURS` (repeatable) or leave them out with `--unmapped skip`; otherwise every
+unknown label is listed and nothing is imported. People named in the file who have no account
+get an inactive one (an administrator activates it); imported revisions are marked as imported,
+with the file's name; a person's existing label is replaced only with `--overwrite`.
+`load` checks every value of the dump (types, references, offsets, taxonomy keys, timestamps),
+refuses password hashes, and restores accounts as annotators unless `--keep-roles`.
+"""
+
+EXPORTS = """## Exports
+
+`sourcedesk export --out FILE` (or the Export page) writes the format that the file's extension
+names (`.csv`, `.xlsx`, `.jsonl`, `.parquet`; `.json` for Label Studio, `.jsonld` for W3C Web
+Annotations; `--format doccano` for doccano JSONL); `--format` must agree with the extension.
+Annotators are pseudonymised everywhere by default: `annotator_01`, `annotator_02`, ... numbered
+by their first saved label, editors `editor_01`, ...; `--real-names` keeps account names.
+
+Every dataset export (`--shape long|wide`) writes a dataset card beside it (`NAME.card.md` and
+`NAME.card.json`): a Hugging Face YAML header (languages, license (`--license`), task category,
+size category, data file), then the project, taxonomy versions with definitions, rating scale,
+annotator pseudonyms and counts, agreement figures with intervals, date range, export time, and
+the exact options and filters used. An export folder can be pushed as a Hugging Face dataset as
+it is.
+
+- CSV is UTF-8 with a BOM (Excel reads accents right); lists are JSON arrays. In CSV and Excel,
+  control characters are removed from text cells, then a cell that begins with `=`, `+`, `-`,
+  `@`, a tab or a carriage return is prefixed with `'`; Excel cells are written as explicit
+  strings, so no value is ever a formula. JSONL and Parquet keep values unchanged.
+- Parquet keeps types: dates as `date32`, times as UTC timestamps, ratings as nullable
+  integers, lists as `list<string>`, flags as booleans. `pandas.read_parquet` and Hugging Face
+  `datasets` read both Parquet and JSONL as they are.
+- Columns marked "when the database records it" appear once the database has that field.
+"""
+
+INTERCHANGE = """### Label Studio
+
+`--format labelstudio` (`.json`) writes a JSON list of tasks: `data.text` is the statement,
+`data.meta` carries the document and offsets; each annotator's label is one entry of
+`annotations`, whose `result` holds `choices` results for `source_type`, `also_cites` and
+`confidence` and a `textarea` result for the note. `completed_by` is one integer per person,
+the same on every task, and the people are listed in `NAME.users.json` (pseudonyms by default).
+An editor's final label is a `ground_truth` annotation; suggestions are `predictions` with
+their `model_version`. The matching labelling configuration is written beside it
+(`NAME.config.xml`).
+
+### doccano
+
+`--format doccano` writes JSONL, one line per label: `text`, `label` (the source type, the
+sources it also cites, and `confidence:<code>`), `user`, and `meta` with the statement and
+document references, so that `import-labels` reads it back exactly.
+
+### W3C Web Annotation
+
+`--format webannotation` (`.jsonld`) writes an `AnnotationCollection` (JSON-LD) with one
+`Annotation` per label: the target is the article (its URL) narrowed by a `TextQuoteSelector`
+(the statement with its surrounding text) and a `TextPositionSelector` (its offsets in the
+document text); the source type is a `classifying` body, the confidence and note `describing`
+and `commenting` bodies.
+"""
+
+
+def formats_markdown() -> str:
+    return "\n".join(
+        [
+            READS,
+            EXPORTS,
+            "### Long shape: one row per label",
+            "",
+            "One row per current label (or per revision with `--all-revisions`).",
+            "",
+            columns_markdown(LONG_COLUMNS),
+            "",
+            "### Wide shape: one row per statement",
+            "",
+            "One row per statement with at least one label or an adjudication; each annotator's",
+            "fields in their own columns (shown here for one annotator, `annotator_01`).",
+            "",
+            columns_markdown(wide_columns(["annotator_01"])),
+            "",
+            INTERCHANGE,
+        ]
+    )
+
+
+if __name__ == "__main__":
+    print(formats_markdown(), end="")

@@ -1,0 +1,185 @@
+"""doccano: export JSONL, and import every generation of its text-classification exports."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_export_data import populate
+
+import storage
+from annotate.core.taxonomy import scale_preset
+from annotate.exports import ExportOptions
+from annotate.interchange.doccano import parse_doccano
+from annotate.interchange.labels import LabelImportError
+from workflows.export import export_to
+from workflows.label_import import import_labels, import_labels_file
+
+TEXTS = ["Le Kremlin a démenti.", "Selon CNN, l'attaque a eu lieu.", "Phrase sans étiquette."]
+EXPECTED = {
+    (TEXTS[0], "zoe"): ("official_denial", 4, []),
+    (TEXTS[1], "dora"): ("media_report", None, ["expert"]),
+}
+
+
+def labels(db) -> dict[tuple[str, str], tuple]:
+    rows = db.execute(
+        "SELECT s.text, u.name, a.source_type, a.confidence, a.also_cites "
+        "FROM annotations a JOIN statements s ON s.id = a.statement_id "
+        "JOIN users u ON u.id = a.annotator_id WHERE a.deleted = 0"
+    ).fetchall()
+    return {(t, u): (st, c, json.loads(cites)) for t, u, st, c, cites in rows}
+
+
+def write_lines(path, rows) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def test_current_label_lists(project_db, tmp_path) -> None:
+    path = tmp_path / "all.jsonl"
+    write_lines(
+        path,
+        [
+            {"id": 1, "text": TEXTS[0], "label": ["Official denial", "confidence:4"]},
+            {"id": 2, "text": TEXTS[1], "label": ["media_report", "expert"], "user": "dora"},
+            {"id": 3, "text": TEXTS[2], "label": []},
+        ],
+    )
+    summary = import_labels_file(project_db, path, default_user="zoe")
+    assert (summary.documents_created, summary.labels) == (3, 2)
+    assert labels(project_db) == EXPECTED
+
+
+def test_older_labels_key(project_db, tmp_path) -> None:
+    path = tmp_path / "old.jsonl"
+    write_lines(
+        path,
+        [
+            {"id": 1, "text": TEXTS[0], "labels": ["official_denial", "confidence:4"]},
+            {"id": 2, "text": TEXTS[1], "labels": ["media_report", "expert"], "user": "dora"},
+        ],
+    )
+    import_labels_file(project_db, path, default_user="zoe")
+    assert labels(project_db) == EXPECTED
+
+
+def test_version_one_annotations_with_label_ids_and_labels_file(project_db, tmp_path) -> None:
+    labels_file = tmp_path / "labels.json"
+    labels_file.write_text(
+        json.dumps(
+            [
+                {"id": 11, "text": "official_denial", "prefix_key": None, "suffix_key": "d"},
+                {"id": 12, "text": "media_report", "prefix_key": None, "suffix_key": "m"},
+                {"id": 13, "text": "expert", "prefix_key": None, "suffix_key": "e"},
+                {"id": 14, "text": "confidence:4", "prefix_key": None, "suffix_key": "4"},
+            ]
+        )
+    )
+    path = tmp_path / "v1.jsonl"
+    stamp = "2020-03-01T10:00:00.000Z"
+    write_lines(
+        path,
+        [
+            {
+                "id": 1,
+                "text": TEXTS[0],
+                "annotations": [
+                    {"label": 11, "user": 1, "id": 1, "created_at": stamp, "prob": 0.0},
+                    {"label": 14, "user": 1, "id": 2, "created_at": stamp, "prob": 0.0},
+                ],
+                "meta": {},
+                "annotation_approver": None,
+            },
+            {
+                "id": 2,
+                "text": TEXTS[1],
+                "annotations": [
+                    {"label": 12, "user": 2, "id": 3, "created_at": stamp, "prob": 0.0},
+                    {"label": 13, "user": 2, "id": 4, "created_at": stamp, "prob": 0.0},
+                ],
+                "meta": {},
+                "annotation_approver": None,
+            },
+        ],
+    )
+    with pytest.raises(LabelImportError, match="needs the project's labels file"):
+        import_labels_file(project_db, path)
+    import_labels_file(project_db, path, labels_file=labels_file)
+    assert labels(project_db) == {
+        (TEXTS[0], "doccano_user_1"): ("official_denial", 4, []),
+        (TEXTS[1], "doccano_user_2"): ("media_report", None, ["expert"]),
+    }
+
+
+CSV_TEXT = (
+    "id,text,label\n"
+    f'1,"{TEXTS[0]}",official_denial#confidence:4\n'
+    f'2,"{TEXTS[1]}",media_report\n'
+    f'2,"{TEXTS[1]}",expert\n'
+)
+
+
+def test_csv(project_db, tmp_path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(CSV_TEXT, encoding="utf-8")
+    import_labels_file(project_db, path, default_user="zoe")
+    assert labels(project_db) == {
+        (TEXTS[0], "zoe"): ("official_denial", 4, []),
+        (TEXTS[1], "zoe"): ("media_report", None, ["expert"]),
+    }
+
+
+def test_utf16_csv(project_db, tmp_path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(CSV_TEXT.replace(",", "\t").encode("utf-16"))
+    import_labels_file(project_db, path, default_user="zoe")
+    assert labels(project_db)[(TEXTS[0], "zoe")] == ("official_denial", 4, [])
+
+
+def test_export_then_import_into_a_fresh_project(project_db, users, tmp_path) -> None:
+    populate(project_db, users)
+    result = export_to(project_db, tmp_path / "d.jsonl", ExportOptions(format="doccano"))
+    lines = [json.loads(line) for line in result.path.read_text().splitlines()]
+    assert result.rows == len(lines) == 9  # ten current labels, one of them skipped
+    first = lines[0]
+    assert set(first) == {"text", "label", "user", "meta"}
+    assert first["label"] == ["named_official", "document", "expert", "confidence:4"]
+    assert first["user"] == "annotator_01"
+    assert first["meta"]["document"]["title"] == "alpha"
+    fresh = storage.connect(tmp_path / "fresh.db")
+    storage.create_project(fresh, "Fresh")
+    summary = import_labels_file(fresh, result.path)
+    assert (summary.documents_created, summary.labels) == (2, 9)
+    names = {"alice": "annotator_01", "bob": "annotator_02", "carol": "annotator_03"}
+    source = {
+        (t, names[u]): v
+        for (t, u), v in labels(project_db).items()
+        if v[0] is not None  # the skipped label is not a doccano label
+    }
+    assert labels(fresh) == source
+
+
+def test_bad_doccano_lines_name_their_line(project_db, users) -> None:
+    text = "\n".join(
+        [
+            json.dumps({"text": "Une phrase.", "label": [[0, 3, "PER"]]}),
+            "{oops",
+            json.dumps({"label": ["expert"]}),
+            json.dumps({"text": "Autre.", "label": ["gossip"]}),
+            json.dumps({"text": "Encore.", "label": ["expert"], "statement_id": 999}),
+        ]
+    )
+    scale = scale_preset("confidence5").primary
+    plan = parse_doccano(text, storage.get_taxonomy(project_db), scale, source="d.jsonl")
+    with pytest.raises(LabelImportError) as info:
+        import_labels(project_db, plan)
+    problems = info.value.problems
+    assert problems[0].startswith("d.jsonl: line 1: field label: [0, 3, 'PER'] is a span label")
+    assert problems[1].startswith("d.jsonl: line 2: not valid JSON")
+    assert problems[2] == "d.jsonl: line 3: field text: missing or not a string"
+    assert any(
+        p.startswith("d.jsonl: line 4: field source_type: unknown label 'gossip' (by doccano)")
+        for p in problems
+    )
+    assert "d.jsonl: line 5: field statement_id: unknown statement 999" in problems
+    assert storage.totals(project_db)["documents"] == 0

@@ -1,0 +1,205 @@
+"""What the export files hold for the tools that read them: Hugging Face cards, W3C Web
+Annotations, the long and wide shapes' statement columns, spreadsheet cells, and the CLI's
+choices (format from the extension, pseudonyms by default, no stray databases)."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from builders import label
+from cli_helpers import assert_one_line_error, run
+from test_export_data import document, populate
+
+import storage
+from annotate.documents import parse_file
+from annotate.exports import ExportOptions, spreadsheet_text, spreadsheet_text_array
+from annotate.exports.options import format_for_path
+from workflows.export import export_dataset, export_to
+
+
+@pytest.fixture
+def data(project_db, users):
+    return populate(project_db, users)
+
+
+def yaml_header(markdown: str) -> list[str]:
+    lines = markdown.splitlines()
+    assert lines[0] == "---"
+    end = lines.index("---", 1)
+    return lines[1:end]
+
+
+def test_card_starts_with_a_hugging_face_yaml_header(project_db, data, tmp_path) -> None:
+    options = ExportOptions(format="parquet", license="cc-by-4.0")
+    result = export_dataset(project_db, options, tmp_path, n_boot=20)
+    header = yaml_header(result.card_md.read_text())
+    assert header[:2] == ["language:", '- "fr"']
+    assert 'license: "cc-by-4.0"' in header
+    assert header[header.index("task_categories:") + 1] == "- text-classification"
+    assert header[header.index("size_categories:") + 1] == "- n<1K"
+    assert f'    path: "{result.path.name}"' in header
+    assert result.path.parent == tmp_path and result.path.name == "test-project-long.parquet"
+    assert result.files == [result.path, result.card_md, result.card_json]
+
+
+def test_web_annotations_anchor_each_label_in_its_article(project_db, data, tmp_path) -> None:
+    result = export_to(project_db, tmp_path / "labels.jsonld")
+    assert result.format == "webannotation"
+    collection = json.loads(result.path.read_text())
+    assert collection["type"] == "AnnotationCollection"
+    items = collection["first"]["items"]
+    assert len(items) == collection["total"] == result.rows == 9
+    texts = {d.document.id: storage.get_document(project_db, d.document.id).text
+             for d in storage.list_documents(project_db)}  # fmt: skip
+    by_url = {storage.get_document(project_db, i).url: t for i, t in texts.items()}
+    for item in items:
+        assert item["@context"] == "http://www.w3.org/ns/anno.jsonld"
+        assert item["type"] == "Annotation" and item["motivation"] == "classifying"
+        quote, position = item["target"]["selector"]
+        assert quote["type"] == "TextQuoteSelector"
+        assert position["type"] == "TextPositionSelector"
+        text = by_url[item["target"]["source"]]
+        assert text[position["start"] : position["end"]] == quote["exact"]
+        assert text[: position["start"]].endswith(quote["prefix"])
+        assert text[position["end"] :].startswith(quote["suffix"])
+        assert item["creator"]["nickname"].startswith("annotator_")
+    first = items[0]
+    assert {"type": "TextualBody", "purpose": "classifying", "value": "named_official"} in first[
+        "body"
+    ]
+
+
+def test_long_export_carries_final_label_and_agreement(project_db, data, tmp_path) -> None:
+    path = export_to(
+        project_db, tmp_path / "l.parquet", ExportOptions(format="parquet"), agreement=False
+    ).path
+    rows = pq.read_table(path).to_pylist()
+    adjudicated = {r["statement_id"]: r["adjudicated_source_type"] for r in rows}
+    final = project_db.execute(
+        "SELECT statement_id, source_type FROM adjudications WHERE deleted = 0"
+    ).fetchall()
+    assert final and all(adjudicated[sid] == st for sid, st in final)
+    assert sum(v is not None for v in adjudicated.values()) == len(final)
+    agreement = {r["statement_id"]: r["statement_agreement"] for r in rows}
+    first = rows[0]["statement_id"]  # named_official, named_official, official_statement
+    assert agreement[first] == pytest.approx(2 / 3)
+    assert pq.read_schema(path).field("statement_agreement").type == pa.float64()
+
+
+def test_wide_export_tells_skipped_from_not_labelled(project_db, users, tmp_path) -> None:
+    doc = storage.add_document(project_db, document(["Une phrase.", "Une autre."], title="t"))
+    first, second = (s.id for s in storage.statements_of(project_db, doc.document_id))
+    storage.save_annotation(project_db, label(first, users["alice"], "expert", 2))
+    storage.save_annotation(project_db, label(first, users["bob"], None, None, skipped=True))
+    storage.save_annotation(project_db, label(second, users["alice"], "expert", 2))
+    options = ExportOptions(format="parquet", shape="wide", pseudonymise=False)
+    rows = pq.read_table(export_to(project_db, tmp_path / "w.parquet", options).path).to_pylist()
+    assert [r["bob__skipped"] for r in rows] == [True, None]
+    assert [r["alice__skipped"] for r in rows] == [False, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PARIS, March 4, 2025 — The minister said the deal was signed.", "2025-03-04"),
+        ("Paris, le 4 mars 2025\n\nLe ministre a déclaré que l'accord était signé.", "2025-03-04"),
+        ("Lyon, 1er février 2024 – Le porte-parole a démenti.", "2024-02-01"),
+    ],
+)
+def test_dateline_fills_the_publication_date(text, expected) -> None:
+    (doc,) = parse_file("article.txt", text.encode())
+    assert doc.published is not None and doc.published.isoformat() == expected
+    assert doc.published_precision == "day"
+
+
+def test_date_in_the_body_is_not_a_dateline() -> None:
+    text = "Le ministre a parlé longtemps, très longtemps, de l'accord signé le 4 mars 2025."
+    (doc,) = parse_file("article.txt", text.encode())
+    assert doc.published is None
+
+
+def test_control_character_cannot_hide_a_formula(project_db, users, tmp_path) -> None:
+    attack = '\x01=HYPERLINK("http://evil.example/","x")'
+    assert spreadsheet_text(attack) == "'" + attack[1:]
+    assert spreadsheet_text_array(pa.array([attack, "ok", None])).to_pylist() == [
+        "'" + attack[1:],
+        "ok",
+        None,
+    ]
+    doc = storage.add_document(project_db, document(["Une phrase."], title="t"))
+    sid = storage.statements_of(project_db, doc.document_id)[0].id
+    storage.save_annotation(project_db, label(sid, users["alice"], "expert", 2, note=attack))
+    path = export_to(project_db, tmp_path / "l.xlsx", agreement=False).path
+    sheet = openpyxl.load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("note") + 1)
+    assert cell.value == "'" + attack[1:] and cell.data_type == "s"
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_format_follows_the_extension() -> None:
+    assert format_for_path("labels.parquet", None) == "parquet"
+    assert format_for_path("labels.json", None) == "labelstudio"
+    assert format_for_path("labels.jsonld", None) == "webannotation"
+    assert format_for_path("labels.jsonl", "doccano") == "doccano"
+    with pytest.raises(ValueError, match=r"does not match the file extension '\.parquet'"):
+        format_for_path("labels.parquet", "csv")
+
+
+def test_cli_export_format_pseudonyms_and_clash(project_db, data, db_path, tmp_path) -> None:
+    out = tmp_path / "labels.parquet"
+    result = run("export", "--db", db_path, "--out", out, "--no-agreement")
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(out)  # Parquet, not CSV text under a .parquet name
+    assert set(table.column("annotator").to_pylist()) == {
+        "annotator_01",
+        "annotator_02",
+        "annotator_03",
+    }
+    real = run("export", "--db", db_path, "--out", tmp_path / "r.csv", "--real-names",
+               "--no-agreement")  # fmt: skip
+    assert real.exit_code == 0, real.output
+    assert "alice" in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+    clash = run("export", "--db", db_path, "--out", tmp_path / "x.parquet", "--format", "csv")
+    assert clash.exit_code != 0
+    assert "does not match the file extension" in clash.output
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_reading_commands_never_create_a_database(tmp_path) -> None:
+    missing = tmp_path / "none.db"
+    for args in (
+        ["status"],
+        ["export", "--out", tmp_path / "x.csv"],
+        ["agreement"],
+        ["dump", tmp_path / "d.jsonl"],
+    ):
+        result = run(*args, "--db", missing)
+        assert_one_line_error(result, "no such database")
+        assert not missing.exists(), args
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_status_counts_are_integers(project_db, data, users, db_path) -> None:
+    result = run("status", "--db", db_path)
+    assert result.exit_code == 0, result.output
+    assert ".0" not in result.output
+
+
+def test_arrow_labels_frame_equals_the_row_by_row_read(project_db, data) -> None:
+    import pandas as pd
+
+    from annotate.agreement.report import LABEL_COLUMNS
+    from storage.arrow_reads import LABELS_FRAME_SQL
+
+    arrow = storage.labels_frame(project_db)
+    rows = pd.read_sql_query(LABELS_FRAME_SQL, project_db.conn).iloc[1:].reset_index(drop=True)
+    rows["suggestion_shown"] = rows["suggestion_shown"].astype(bool)
+    rows["confidence"] = rows["confidence"].astype("Int64")
+    rows["published"] = pd.to_datetime(rows["published"]).dt.date
+    pd.testing.assert_frame_equal(arrow, rows[list(LABEL_COLUMNS)])
+    assert len(arrow) == 9
