@@ -203,3 +203,25 @@ def test_arrow_labels_frame_equals_the_row_by_row_read(project_db, data) -> None
     rows["published"] = pd.to_datetime(rows["published"]).dt.date
     pd.testing.assert_frame_equal(arrow, rows[list(LABEL_COLUMNS)])
     assert len(arrow) == 9
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("-0.34", "-0.34"),  # a change in alpha: a number, not a formula
+        ("+12", "+12"),
+        ("-5%", "-5%"),
+        ("1e-3", "1e-3"),
+        ("-0.34\n=cmd|' /C calc'!A0", "'-0.34\n=cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+        ("\x01=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+    ],
+)
+def test_numbers_keep_their_sign_and_formulas_do_not_run(cell: str, written: str) -> None:
+    import pyarrow as pa
+
+    from annotate.exports.sanitize import spreadsheet_text, spreadsheet_text_array
+
+    assert spreadsheet_text(cell) == written
+    assert spreadsheet_text_array(pa.array([cell, "plain"])).to_pylist() == [written, "plain"]

@@ -24,9 +24,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CONTROL_PATTERN = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 """C0 controls and DEL except tab, line feed and carriage return (which are text)."""
 FORMULA_PATTERN = "^[=+\\-@\t\r]"
+NUMBER_PATTERN = "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?%?$"
+"""A plain number ("-0.34", "+12", "1e-3", "-5%") is read as a number, never as a formula:
+it keeps its sign (RE2-compatible: Arrow evaluates these patterns too)."""
 
 _CONTROL = re.compile(CONTROL_PATTERN)
 _FORMULA = re.compile(FORMULA_PATTERN)
+_NUMBER = re.compile(NUMBER_PATTERN)
 
 
 def spreadsheet_text(value: Any) -> Any:
@@ -34,7 +38,7 @@ def spreadsheet_text(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     value = _CONTROL.sub("", value)
-    return "'" + value if _FORMULA.match(value) else value
+    return "'" + value if _FORMULA.match(value) and not _NUMBER.fullmatch(value) else value
 
 
 def neutralise(value: Any) -> Any:
@@ -54,6 +58,9 @@ def spreadsheet_text_array(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.
     if not formula and not pc.any(pc.match_substring_regex(values, CONTROL_PATTERN)).as_py():
         return values
     cleaned = pc.replace_substring_regex(values, CONTROL_PATTERN, "")
-    risky = pc.match_substring_regex(cleaned, FORMULA_PATTERN)
+    risky = pc.and_(
+        pc.match_substring_regex(cleaned, FORMULA_PATTERN),
+        pc.invert(pc.match_substring_regex(cleaned, NUMBER_PATTERN)),
+    )
     quoted = pc.binary_join_element_wise("'", cleaned, "")
     return pc.if_else(risky, quoted, cleaned)
