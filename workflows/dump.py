@@ -17,17 +17,17 @@ from typing import Any
 
 from annotate.core.models import utcnow
 from annotate.exports import atomic_path
-from annotate.interchange.dump import (
+from annotate.interchange import (
     DERIVED,
     TABLES,
     DumpError,
     RowChecker,
     end_line,
     header_line,
+    lines_limited,
     parse_dump,
     row_line,
 )
-from annotate.interchange.files import lines_limited
 from storage.bulk import refresh_statements
 from storage.connection import Database
 from storage.errors import StorageError

@@ -22,28 +22,24 @@ from pydantic import BaseModel, Field, ValidationError
 from annotate.core.models import AdjudicationInput, User
 from annotate.core.taxonomy import RatingScale, Taxonomy, scale_preset
 from annotate.documents import ParsedDocument
-from annotate.interchange.doccano import (
-    decode,
-    parse_doccano,
-    parse_doccano_csv,
-    read_label_names,
-)
-from annotate.interchange.files import read_limited
-from annotate.interchange.labels import (
+from annotate.interchange import (
     ImportedStatement,
     ImportPlan,
     LabelImportError,
     LabelMapping,
     apply_mapping,
     check_plan,
+    decode,
     merge_statements,
-    rebuild_document,
-    statement_order,
-)
-from annotate.interchange.labelstudio import (
+    parse_doccano,
+    parse_doccano_csv,
     parse_labelstudio,
     parse_labelstudio_csv,
+    read_label_names,
+    read_limited,
     read_users,
+    rebuild_document,
+    statement_order,
 )
 from storage.adjudications import adjudicate
 from storage.bulk import (
