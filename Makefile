@@ -41,8 +41,9 @@ lint: install
 test-fast: install
 	$(BIN)/python -m pytest -q -n auto -m "not e2e and not apptest"
 
+# The whole suite on both cores (xdist): unit, AppTest and the headless-Chromium tests.
 test: install lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --durations=10
 
 format: install
 	$(BIN)/ruff format .
