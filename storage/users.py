@@ -158,11 +158,15 @@ def _counters(db: Database, scope: str, key: str) -> tuple[int, float, float]:
 
 
 def _reserve_attempt(
-    db: Database, address_key: str, account_key: str, now: float
+    db: Database, address_key: str, account_key: str, at: float | None
 ) -> tuple[float, float]:
     """Under the write lock: (wait, 0) if throttled, else count the attempt as a failure
-    before the password is checked and return (0, the wait the next attempt will face)."""
+    before the password is checked and return (0, the wait the next attempt will face).
+
+    The time is read once the lock is held: a clock read before waiting for the lock could
+    be older than another attempt's record and see a wait that is not there."""
     with write(db):
+        now = time.time() if at is None else at
         db.execute(
             "DELETE FROM sign_in_failures WHERE last_failed_at < ?",
             [now - passwords.FORGET_AFTER_SECONDS],
@@ -227,9 +231,9 @@ def sign_in(
     unknown name, an account without a password and a wrong password take the same
     path, the same single argon2 verification and get the same message.
     """
-    moment = now.timestamp() if now is not None else time.time()
     address_key, account_key = _throttle_keys(name, address)
-    wait, following = _reserve_attempt(db, address_key, account_key, moment)
+    at = now.timestamp() if now is not None else None
+    wait, following = _reserve_attempt(db, address_key, account_key, at)
     if wait > 0:
         return SignInResult(None, f"too many failed sign-ins: try again in {wait:.0f} s", wait)
     rows = list(db.query("SELECT * FROM users WHERE name = ?", [name.strip()]))

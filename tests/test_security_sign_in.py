@@ -246,3 +246,12 @@ def test_right_passwords_from_one_office_address_never_throttle_anyone(project: 
         storage.sign_in(db, "erin", f"typo {i}", address=office, now=_at(0.8))
     assert storage.sign_in(db, "erin", PASSWORD, address=office, now=_at(0.8)).wait_seconds > 0
     db.close()
+
+
+def test_an_attempt_timed_before_a_later_record_is_not_made_to_wait() -> None:
+    """Parallel attempts read the clock at different moments: a record a little newer than
+    this attempt's clock must not invent a wait while failures are still free."""
+    later = 1_000.5
+    for failures in range(passwords.ADDRESS_FREE_FAILURES):
+        assert passwords.address_wait(failures, later, now=1_000.0) == 0.0
+    assert passwords.address_wait(passwords.ADDRESS_FREE_FAILURES, later, now=1_000.0) > 0.0

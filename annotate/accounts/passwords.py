@@ -86,8 +86,8 @@ def address_failures(failures: int, last_failed_at: float, now: float) -> int:
 
 def address_wait(failures: int, last_failed_at: float, now: float) -> float:
     """Seconds left before this address may try again."""
-    counted = address_failures(failures, last_failed_at, now)
-    return max(0.0, last_failed_at + throttle_seconds(counted) - now) if counted else 0.0
+    wait = throttle_seconds(address_failures(failures, last_failed_at, now))
+    return max(0.0, last_failed_at + wait - now) if wait else 0.0
 
 
 def account_window(failures: int, window_start: float, now: float) -> tuple[int, float]:
