@@ -35,6 +35,7 @@ from annotate.interchange.labels import (
     ImportPlan,
     confidence_value,
     label_key,
+    statement_meta,
 )
 from annotate.interchange.labelstudio import field_problem
 
@@ -254,19 +255,6 @@ def doccano_line(
         "text": statement["text"],
         "label": values,
         "user": label["annotator"],
-        "meta": {
-            "statement_id": statement["statement_id"],
-            "position": statement["position"],
-            "start": statement["start"],
-            "end": statement["end"],
-            "document": {
-                "ref": document_ref,
-                "title": statement["title"],
-                "outlet": statement["outlet"],
-                "url": statement["url"],
-                "published": statement["published"],
-                "language": statement["language"],
-            },
-        },
+        "meta": statement_meta(statement, document_ref),
     }
     return json.dumps(line, ensure_ascii=False)

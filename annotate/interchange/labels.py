@@ -8,7 +8,7 @@ task or line and the field it concerns; storage writes nothing unless there are 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -295,3 +295,22 @@ def merge_statements(plan: ImportPlan) -> None:
             merged[key] = statement
             out.append(statement)
     plan.statements = out
+
+
+def statement_meta(statement: dict[str, Any], document_ref: str) -> dict[str, Any]:
+    """Where an exported statement comes from, as both exports' `meta` carry it (and both
+    imports read it back): its id, position and offsets, and its document."""
+    return {
+        "statement_id": statement["statement_id"],
+        "position": statement["position"],
+        "start": statement["start"],
+        "end": statement["end"],
+        "document": {
+            "ref": document_ref,
+            "title": statement["title"],
+            "outlet": statement["outlet"],
+            "url": statement["url"],
+            "published": statement["published"],
+            "language": statement["language"],
+        },
+    }

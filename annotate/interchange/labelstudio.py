@@ -35,6 +35,7 @@ from annotate.interchange.labels import (
     ImportPlan,
     confidence_value,
     label_key,
+    statement_meta,
 )
 
 TO_NAME = "text"
@@ -165,20 +166,7 @@ def task(
         "id": statement["statement_id"],
         "data": {
             "text": statement["text"],
-            "meta": {
-                "statement_id": statement["statement_id"],
-                "position": statement["position"],
-                "start": statement["start"],
-                "end": statement["end"],
-                "document": {
-                    "ref": document_ref,
-                    "title": statement["title"],
-                    "outlet": statement["outlet"],
-                    "url": statement["url"],
-                    "published": statement["published"],
-                    "language": statement["language"],
-                },
-            },
+            "meta": statement_meta(statement, document_ref),
         },
         "annotations": annotations,
         "predictions": predictions,
