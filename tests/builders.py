@@ -6,8 +6,10 @@ one place.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import storage
-from annotate.core.models import AnnotationInput, Statement
+from annotate.core.models import AnnotationInput, Role, Statement
 from annotate.documents import ParsedDocument, ParsedStatement, content_hash, parse_file
 
 
@@ -42,3 +44,17 @@ def lines_document(lines: list[str], *, name: str = "doc.txt", **fields: object)
         start += len(line) + 1
     values: dict[str, object] = {"language": "fr", "content_hash": content_hash(text), **fields}
     return ParsedDocument(source_name=name, text=text, statements=statements, **values)
+
+
+def sample_project(db_file: Path, user: str, role: Role, *, k: int) -> Path:
+    """The sample project (both articles, the demo labels) with one account to sign in as
+    (password "correct horse battery")."""
+    from annotate.accounts.passwords import hash_password
+    from workflows.sample import load_sample
+
+    db = storage.connect(db_file)
+    storage.create_project(db, "Iran–Russia missiles (sample)", annotators_per_statement=k)
+    load_sample(db)
+    storage.add_user(db, user, role, hash_password("correct horse battery"))
+    db.close()
+    return db_file

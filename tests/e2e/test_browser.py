@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import sample_project
 
 import storage
-from annotate.accounts.passwords import hash_password
-from cli.sample import load_sample
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -299,12 +298,7 @@ def test_first_admin_import_blind_labelling_and_adjudication(
 def test_screenshots_of_the_sample_project(
     app_server: Callable[[Path], str], browser: Any, tmp_path: Path
 ) -> None:
-    db_file = tmp_path / "sample.db"
-    db = storage.connect(db_file)
-    storage.create_project(db, "Iran–Russia missiles (sample)", annotators_per_statement=3)
-    load_sample(db)
-    storage.add_user(db, "maria", "admin", hash_password(PASSWORD))
-    db.close()
+    db_file = sample_project(tmp_path / "sample.db", "maria", "admin", k=3)
     out = screenshot_dir(tmp_path)
 
     url = app_server(db_file)
