@@ -12,6 +12,7 @@ from annotate.core.errors import SourceDeskError, one_line
 from ui import auth, session
 from ui.markup import literal
 from ui.routes import pages_for, refused_page
+from ui.widgets import language_picker
 
 # A local icon: a Material icon as favicon makes every page load fetch it from Google.
 FAVICON = Path(__file__).resolve().parent / "ui" / "assets" / "favicon.png"
@@ -32,6 +33,7 @@ try:
     with st.sidebar:
         st.caption(f"Signed in as {literal(user.name)} ({user.role})")
         auth.sign_out_control()
+        language_picker(user)
     navigation.run()
 finally:
     session.close_db()

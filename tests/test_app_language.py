@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from apptest_helpers import by_label, make_project, texts
+from apptest_helpers import app_for, by_label, make_project, open_page, texts
 from page_helpers import page_app
 
 import storage
@@ -46,7 +46,7 @@ def test_the_language_is_stored_per_account(db_file: Path, ids: dict[str, int]) 
 def test_review_shows_french_names_after_choosing_french(
     db_file: Path, ids: dict[str, int]
 ) -> None:
-    at = page_app("review", ids["eve"])
+    at = open_page(app_for(ids["eve"]).run(), "review")
     page = texts(at)
     assert "Official denial" in page and "alice · High · revision 1" in page
     picker = at.sidebar.button_group[0]

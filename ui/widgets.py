@@ -12,6 +12,7 @@ import streamlit as st
 
 import storage
 from annotate.core.errors import USER_ERRORS, one_line
+from annotate.core.models import User
 from annotate.core.taxonomy import RatingScale, ScaleLevel, Taxonomy
 from annotate.exports import sanitize
 from storage.preferences import LANGUAGES, get_language, set_language
@@ -40,8 +41,6 @@ def guarded(render: Callable[[], None], name: str) -> Callable[[], None]:
     @functools.wraps(render)
     def page() -> None:
         try:
-            with st.sidebar:
-                language_picker()
             render()
         except Exception as exc:
             if isinstance(exc, USER_ERRORS):
@@ -149,10 +148,9 @@ def language() -> str:
     return chosen
 
 
-def language_picker() -> None:
+def language_picker(user: User) -> None:
     """The sidebar's language choice, saved on the account (every tab and device follows)."""
-    user = session.current_user()
-    if user is None or user.id is None:
+    if user.id is None:
         return
     saved = get_language(session.db(), user.id)
     st.session_state[_LANGUAGE_KEY] = saved
