@@ -28,6 +28,7 @@ _FIELDS = (
     "suggested_type",
     "suggested_who",
     "suggested_cue",
+    "suggestion_version",
     "taxonomy_version",
     "scale_preset",
     "scale_version",

@@ -22,7 +22,15 @@ _STATEMENT_SQL = """s.id AS statement_id, s.document_id, s.position, s.start, s.
 
 _LABEL_SQL = """{t}.annotator_id, {t}.revision, {t}.source_type, {t}.also_cites, {t}.confidence,
     {t}.extra_ratings, {t}.who, {t}.cue, {t}.note, {t}.skipped, {t}.unsure, {t}.flagged,
-    {t}.suggestion_shown, {t}.suggested_type, {t}.taxonomy_version, {t}.deleted"""
+    {t}.suggestion_shown, {t}.suggested_type, {version} AS suggestion_version,
+    {t}.taxonomy_version, {t}.deleted"""
+
+
+def _suggestion_version(db: Database, table: str, t: str) -> str:
+    """The label's suggester version, or '' from a database opened read-only before the
+    schema step that records it (exports read such files without upgrading them)."""
+    columns = {row[1] for row in db.execute(f"PRAGMA table_info([{table}])").fetchall()}
+    return f"{t}.suggestion_version" if "suggestion_version" in columns else "''"
 
 
 def user_names(db: Database) -> dict[int, str]:
@@ -102,7 +110,8 @@ def iter_long_chunks(
     table, t = ("annotation_revisions", "r") if all_revisions else ("annotations", "a")
     where, params = filter_sql(db, filters, t, revisions=all_revisions)
     stamp = "created_at" if all_revisions else "updated_at"
-    sql = f"""SELECT {t}.id AS _key, {_STATEMENT_SQL}, {_LABEL_SQL.format(t=t)},
+    label_sql = _LABEL_SQL.format(t=t, version=_suggestion_version(db, table, t))
+    sql = f"""SELECT {t}.id AS _key, {_STATEMENT_SQL}, {label_sql},
                      {t}.{stamp} AS labelled_at
               FROM {table} {t} JOIN statements s ON s.id = {t}.statement_id
               JOIN documents d ON d.id = s.document_id
@@ -135,7 +144,8 @@ def iter_wide_chunks(
         ORDER BY s.id LIMIT :limit"""
     labels_sql = f"""
         SELECT a.statement_id, a.annotator_id, a.source_type, a.also_cites, a.confidence,
-               a.unsure, a.flagged, a.note, a.skipped, a.suggested_type, a.updated_at
+               a.unsure, a.flagged, a.note, a.skipped, a.suggested_type,
+               {_suggestion_version(db, "annotations", "a")}, a.updated_at
         FROM annotations a
         WHERE a.statement_id BETWEEN :lo AND :hi AND {label_where}
         ORDER BY a.statement_id, a.annotator_id"""

@@ -320,11 +320,14 @@ def _statements(
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]]:
     """(statement, labels, adjudication) for each exported statement, with real names:
     labels are dicts (annotator, source_type, also_cites, confidence, note, skipped,
-    suggested_type, labelled_at), in the order of each annotator's first label."""
+    suggested_type, suggestion_version, labelled_at), in the order of each annotator's
+    first label."""
     order = {name: i for i, name in enumerate(annotators_in_order(db))}
     for chunk in iter_wide_chunks(db, options.filters, chunk_size=min(options.chunk_size, 5_000)):
         by_statement: dict[int, list[dict[str, Any]]] = {}
-        for sid, name, st, cites, conf, _u, _f, note, skipped, suggested, at in chunk.annotations:
+        for (
+            sid, name, st, cites, conf, _u, _f, note, skipped, suggested, version, at
+        ) in chunk.annotations:  # fmt: skip
             by_statement.setdefault(sid, []).append(
                 {
                     "annotator": name,
@@ -334,6 +337,7 @@ def _statements(
                     "note": note,
                     "skipped": bool(skipped),
                     "suggested_type": suggested,
+                    "suggestion_version": version,
                     "labelled_at": at,
                 }
             )

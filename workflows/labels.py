@@ -17,6 +17,7 @@ from typing import Any
 from annotate.core.errors import USER_ERRORS, SourceDeskError, one_line
 from annotate.core.models import (
     LABEL_CONTENT_FIELDS,
+    RULES_SUGGESTION,
     Annotation,
     AnnotationInput,
     Document,
@@ -395,7 +396,8 @@ def save_labels(
 ) -> list[SaveOutcome]:
     """Save each label on its own statement (in order); one refused label does not stop the
     others. The suggestion recorded with a label is the one shown for that statement text
-    (`shown`, from `labelling_view`; read again if unknown), never the annotator's answer."""
+    (`shown`, from `labelling_view`; read again if unknown), never the annotator's answer,
+    with the version of the model (or the rules) that made it."""
     project = get_project(db)
     shown = shown if shown is not None else {}
     outcomes: list[SaveOutcome] = []
@@ -429,6 +431,7 @@ def save_labels(
                 suggested_type=suggestion.type if suggestion else None,
                 suggested_who=suggestion.who if suggestion else "",
                 suggested_cue=suggestion.cue if suggestion else "",
+                suggestion_version=_suggester(suggestion),
                 text_version=sub.text_version,
                 lead_time_seconds=sub.lead_time_seconds,
                 keys=sub.keys,
@@ -446,6 +449,14 @@ def save_labels(
             )
         )
     return outcomes
+
+
+def _suggester(suggestion: SuggestionView | None) -> str:
+    """The version of what made the suggestion shown, stored with the label so that a
+    label made with one model's suggestion is never taken for one made with another's."""
+    if suggestion is None:
+        return ""
+    return suggestion.model_version or RULES_SUGGESTION
 
 
 def _refusal(sub: LabelSubmission, exc: BaseException) -> str:

@@ -98,6 +98,12 @@ class User(Model):
         return value
 
 
+MAX_SUGGESTION_VERSION = 200
+"""The longest suggester version a label stores (a model version is about a dozen characters)."""
+RULES_SUGGESTION = "rules"
+"""The suggester version of a suggestion the rules made without a project model."""
+
+
 class AnnotationInput(Model):
     """What an annotator submits for one statement; storage adds identity and history."""
 
@@ -117,6 +123,9 @@ class AnnotationInput(Model):
     suggested_type: str | None = None
     suggested_who: str = Field(default="", max_length=500)
     suggested_cue: str = Field(default="", max_length=500)
+    suggestion_version: str = Field(default="", max_length=MAX_SUGGESTION_VERSION)
+    """Which suggester made the suggestion shown: the project model's version, or
+    `RULES_SUGGESTION` for the rules alone; '' when none was shown or it was not recorded."""
     taxonomy_version: str = ""
     scale_preset: str = ""
     scale_version: str = ""

@@ -69,6 +69,10 @@ LABEL_COLUMNS: tuple[Column, ...] = (
     _c("flagged", "bool", "The annotator flagged the statement for an editor."),
     _c("suggestion_shown", "bool", "A pre-annotation suggestion was shown before labelling."),
     _c("suggested_type", "string", "The suggested source type, if any (not the annotator's)."),
+    _c("suggestion_version", "string",
+       "What made the suggestion: the project model's version, or `rules` for the rules "
+       "alone; empty when none was shown or the label predates this record.",
+       recorded=True),
     _c("suggested_who", "string", "The suggested source span (not the annotator's `who`).",
        recorded=True),
     _c("suggested_cue", "string", "The suggested reporting cue (not the annotator's `cue`).",

@@ -39,7 +39,7 @@ class WideChunk:
     statements: Columns
     annotations: list[tuple[Any, ...]] = field(default_factory=list)
     """(statement_id, annotator, source_type, also_cites_json, confidence, unsure, flagged,
-    note, skipped, suggested_type, labelled_at) for each current label."""
+    note, skipped, suggested_type, suggestion_version, labelled_at) for each current label."""
     adjudications: list[tuple[Any, ...]] = field(default_factory=list)
     """(statement_id, source_type, also_cites_json, confidence, editor, note, updated_at)
     for each."""

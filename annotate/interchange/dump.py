@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from annotate.core.errors import SourceDeskError
-from annotate.core.models import DatePrecision, StatementKind, utcnow
+from annotate.core.models import (
+    MAX_SUGGESTION_VERSION,
+    DatePrecision,
+    StatementKind,
+    utcnow,
+)
 from annotate.core.taxonomy import Taxonomy
 
 DUMP_KIND = "sourcedesk-dump"
@@ -169,6 +174,8 @@ TIME_SLACK = dt.timedelta(days=1)
 JSON_LISTS = {"also_cites", "keys"}
 JSON_OBJECTS = {"extra_ratings"}
 TAXONOMY_FIELDS = {"source_type", "suggested_type"}
+BOUNDED_TEXT = {"suggestion_version": MAX_SUGGESTION_VERSION}
+"""Label columns that hold one short line: a restore keeps the limits of a saved label."""
 LABEL_TABLES = {"annotations", "annotation_revisions", "adjudications", "adjudication_revisions"}
 DERIVED = {"failed_logins": 0, "last_failed_at": None}
 """Columns a restore resets whatever the file says (sign-in throttling state)."""
@@ -253,6 +260,11 @@ class RowChecker:
             return f"unknown source type {value!r}"
         if name == "confidence" and not 0 <= value <= 100:
             return f"rating {value} is outside 0-100"
+        if name in BOUNDED_TEXT:
+            if len(value) > BOUNDED_TEXT[name]:
+                return f"longer than {BOUNDED_TEXT[name]} characters"
+            if not value.isprintable():
+                return f"{value[:40]!r}: control characters in a version name"
         if name in JSON_LISTS or name in JSON_OBJECTS:
             try:
                 parsed = json.loads(value)

@@ -6,9 +6,10 @@ results (`source_type`, `also_cites`, `confidence`) and a `textarea` result for 
 `completed_by` is the user's integer id within the export, the same on every task, and the
 users are listed beside the tasks (`<name>.users.json`, as Label Studio lists users). A
 skipped statement is a cancelled annotation; the editor's final label is a `ground_truth`
-annotation; the cue suggestion is a `predictions` entry with its `model_version`. Choice
-values are taxonomy keys (the label names are aliases in the config), so a file can be read
-back without guessing. Result ids are the control names, unique within one annotation.
+annotation; each suggestion shown is a `predictions` entry whose `model_version` is the one
+stored with the labels made on it. Choice values are taxonomy keys (the label names are
+aliases in the config), so a file can be read back without guessing. Result ids are the
+control names, unique within one annotation.
 
 Import reads every shape Label Studio writes: JSON (`annotations`, or `completions` in
 versions before 1.0), JSON-MIN (one flat object per annotation) and CSV (JSON-MIN as a
@@ -118,6 +119,20 @@ def _result(label: dict[str, Any], scale: RatingScale) -> list[dict[str, Any]]:
     return result
 
 
+def _suggestions(labels: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(source type, model version) of each distinct suggestion the labels were made with.
+    The version is the one stored with the label, so a suggestion of the rules and one of
+    the project's model stay apart; labels saved before versions were recorded name
+    MODEL_VERSION, the suggester as a whole."""
+    return sorted(
+        {
+            (lb["suggested_type"], lb.get("suggestion_version") or MODEL_VERSION)
+            for lb in labels
+            if lb.get("suggested_type")
+        }
+    )
+
+
 def task(
     statement: dict[str, Any],
     labels: list[dict[str, Any]],
@@ -128,7 +143,8 @@ def task(
 ) -> dict[str, Any]:
     """A task from a statement row, its labels (dicts with user (the integer id in the
     export), source_type, also_cites (list), confidence, note, skipped, suggested_type,
-    labelled_at) and the editor's final label if any (same keys, user the editor's id)."""
+    suggestion_version (optional), labelled_at) and the editor's final label if any (same
+    keys, user the editor's id)."""
     annotations = [
         {
             "completed_by": label["user"],
@@ -151,17 +167,13 @@ def task(
                 "result": _result(adjudication, scale),
             }
         )
-    suggestions = sorted({lb["suggested_type"] for lb in labels if lb.get("suggested_type")})
-    predictions = (
-        [
-            {
-                "model_version": MODEL_VERSION,
-                "result": [_choices("source_type", [suggestions[0]], origin="prediction")],
-            }
-        ]
-        if suggestions
-        else []
-    )
+    predictions = [
+        {
+            "model_version": version,
+            "result": [_choices("source_type", [suggested], origin="prediction")],
+        }
+        for suggested, version in _suggestions(labels)
+    ]
     return {
         "id": statement["statement_id"],
         "data": {
