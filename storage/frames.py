@@ -11,13 +11,11 @@ from annotate.agreement.report import LABEL_COLUMNS
 
 
 def labels_frame(db: Database) -> pd.DataFrame:
-    """One row per current, non-deleted, non-skipped label, with the document's metadata."""
-    from storage.arrow_reads import LABELS_FRAME_SQL, is_file_backed, labels_table
+    """One row per current, non-deleted, non-skipped label, with the document's metadata,
+    in statement order (the annotations' unique index gives it without a sort)."""
+    from storage.arrow_reads import labels_table
 
-    if is_file_backed(db):  # Arrow read on a second connection: committed data only
-        frame = labels_table(db).to_pandas()
-    else:
-        frame = pd.read_sql_query(LABELS_FRAME_SQL, db.conn).iloc[1:].reset_index(drop=True)
+    frame = labels_table(db).to_pandas()
     frame["suggestion_shown"] = frame["suggestion_shown"].astype(bool)
     frame["confidence"] = frame["confidence"].astype("Int64")
     frame["published"] = pd.to_datetime(frame["published"]).dt.date

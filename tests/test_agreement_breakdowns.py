@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from test_agreement import KRIPPENDORFF_2011
 
-from annotate.agreement import ReliabilityData, cohen_kappa, krippendorff_alpha
+from annotate.agreement import ReliabilityData, cohen_kappa, confusion_counts, krippendorff_alpha
 from annotate.agreement.breakdowns import (
     coder_agreement,
     coincidence_matrix,
@@ -16,7 +16,9 @@ from annotate.agreement.breakdowns import (
     label_agreement,
     ranked_disagreements,
     top_confusions,
+    unit_disagreement_table,
 )
+from annotate.agreement.coefficients import Metric
 
 
 @pytest.fixture
@@ -118,3 +120,81 @@ def test_ranked_disagreements_order_by_share_then_entropy() -> None:
     assert ranked[1].entropy == pytest.approx(1.0)
     assert ranked[2].disagreement == pytest.approx(1 - 4 / 12)
     assert ranked[0].values == {"a": "x", "b": "y", "c": "z", "d": "w"}
+
+
+def _random_data(seed: int, *, levels: list[int] | None = None) -> ReliabilityData:
+    """Sparse labels: 300 units, 7 coders, 1-5 values per unit, some coders absent."""
+    rng = np.random.default_rng(seed)
+    units, coders, values = [], [], []
+    for unit in range(300):
+        for coder in rng.choice(7, size=rng.integers(1, 6), replace=False):
+            units.append(unit)
+            coders.append(f"c{coder}")
+            values.append(int(rng.choice(5, p=[0.4, 0.3, 0.15, 0.1, 0.05])) + 1)
+    return ReliabilityData.from_long(units, coders, values, levels=levels)
+
+
+@pytest.mark.parametrize("metric", ["nominal", "ordinal", "interval"])
+def test_alpha_without_each_coder_equals_alpha_of_the_data_without_them(metric: Metric) -> None:
+    data = _random_data(3, levels=[1, 2, 3, 4, 5])
+    rows = coder_agreement(data, metric=metric)
+    for j, row in enumerate(rows):
+        expected = krippendorff_alpha(data.without_coder(j), metric, n_boot=0).value
+        assert row.alpha_without == pytest.approx(expected, abs=1e-12)
+        # and the oracle agrees on the reduced data
+        grid = np.full((data.n_coders, data.n_units), np.nan)
+        grid[data.coder, data.unit] = np.asarray(data.categories, dtype=float)[data.value]
+        grid[j] = np.nan
+        oracle = krippendorff.alpha(reliability_data=grid, level_of_measurement=metric)
+        assert row.alpha_without == pytest.approx(oracle, abs=1e-9)
+
+
+def test_kappa_vs_others_equals_the_pairwise_definition() -> None:
+    """Each value paired with each other value of its unit, weight 1/(m-1)."""
+    data = _random_data(5)
+    q = data.n_categories
+    grid = data.matrix()
+    rows = coder_agreement(data, weights="identity")
+    for j, row in enumerate(rows):
+        table = np.zeros((q, q))
+        for u in range(data.n_units):
+            mine = grid[u, j]
+            others = [grid[u, k] for k in range(data.n_coders) if k != j and grid[u, k] >= 0]
+            if mine < 0 or not others:
+                continue
+            for v in others:
+                table[mine, v] += 1.0 / len(others)
+        total = table.sum()
+        po = np.trace(table) / total
+        pe = (table.sum(axis=1) / total) @ (table.sum(axis=0) / total)
+        assert row.n_shared == round(total)
+        assert row.agreement_with_others == pytest.approx(po, abs=1e-12)
+        assert row.kappa_vs_others == pytest.approx((po - pe) / (1 - pe), abs=1e-12)
+
+
+def test_pair_tables_equal_the_confusion_of_each_coder_pair() -> None:
+    data = _random_data(9)
+    grid = data.matrix()
+    q = data.n_categories
+    for a in range(data.n_coders):
+        for b in range(data.n_coders):
+            if a == b:
+                continue
+            both = (grid[:, a] >= 0) & (grid[:, b] >= 0)
+            expected = np.zeros((q, q), dtype=np.int64)
+            np.add.at(expected, (grid[both, a], grid[both, b]), 1)
+            assert (confusion_counts(data, a, b) == expected).all()
+
+
+@pytest.mark.parametrize("limit", [1, 7, 50, 1000])
+def test_ranked_disagreements_follow_the_per_unit_table(limit: int) -> None:
+    """Ties of disagreement and entropy (many here) keep statement order."""
+    data = _random_data(11)
+    table = unit_disagreement_table(data)
+    expected = table[table["disagreement"] > 0].head(limit)
+    ranked = ranked_disagreements(data, limit=limit)
+    assert [r.unit for r in ranked] == [str(data.unit_ids[i]) for i in expected["unit_index"]]
+    assert [r.disagreement for r in ranked] == expected["disagreement"].tolist()
+    grid = data.matrix()
+    for row, unit in zip(ranked, expected["unit_index"], strict=True):
+        assert list(row.values) == [str(data.coder_ids[j]) for j in np.flatnonzero(grid[unit] >= 0)]

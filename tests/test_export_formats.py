@@ -191,18 +191,40 @@ def test_status_counts_are_integers(project_db, data, users, db_path) -> None:
 
 
 def test_arrow_labels_frame_equals_the_row_by_row_read(project_db, data) -> None:
+    """The frame attaches names and document metadata in Arrow; the reference is one
+    SQL join read row by row."""
     import pandas as pd
 
     from annotate.agreement.report import LABEL_COLUMNS
-    from storage.arrow_reads import LABELS_FRAME_SQL
+
+    reference_sql = """
+        SELECT a.statement_id, u.name AS annotator, a.source_type, a.confidence,
+               a.suggestion_shown, s.document_id, d.outlet, d.published
+        FROM annotations a JOIN users u ON u.id = a.annotator_id
+        JOIN statements s ON s.id = a.statement_id JOIN documents d ON d.id = s.document_id
+        WHERE a.deleted = 0 AND a.skipped = 0 AND d.deleted = 0 AND s.kind = 'statement'
+        ORDER BY a.statement_id, a.annotator_id"""
+
+    def reference() -> pd.DataFrame:
+        rows = pd.read_sql_query(reference_sql, project_db.conn)
+        rows["suggestion_shown"] = rows["suggestion_shown"].astype(bool)
+        rows["confidence"] = rows["confidence"].astype("Int64")
+        rows["published"] = pd.to_datetime(rows["published"]).dt.date
+        for column in ("annotator", "source_type", "outlet"):
+            rows[column] = rows[column].astype("str")
+        return rows[list(LABEL_COLUMNS)]
 
     arrow = storage.labels_frame(project_db)
-    rows = pd.read_sql_query(LABELS_FRAME_SQL, project_db.conn).iloc[1:].reset_index(drop=True)
-    rows["suggestion_shown"] = rows["suggestion_shown"].astype(bool)
-    rows["confidence"] = rows["confidence"].astype("Int64")
-    rows["published"] = pd.to_datetime(rows["published"]).dt.date
-    pd.testing.assert_frame_equal(arrow, rows[list(LABEL_COLUMNS)])
+    pd.testing.assert_frame_equal(arrow, reference())
     assert len(arrow) == 9
+    # Inside a transaction the frame is read on the same connection, the same way.
+    with storage.write(project_db):
+        project_db.execute(
+            "UPDATE documents SET deleted = 1 WHERE id = (SELECT min(id) FROM documents)"
+        )
+        inside = storage.labels_frame(project_db)
+        pd.testing.assert_frame_equal(inside, reference())
+        assert len(inside) < 9
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import pandas as pd
 
 from annotate.agreement import ReliabilityData, confusion_vs_reference
 from annotate.agreement.aggregate import dawid_skene, majority_vote, median_label
+from annotate.agreement.reliability import text_ids
 from annotate.agreement.report import ReportFilters, apply_filters
 
 VARIABLES = ("source_type", "confidence")
@@ -39,9 +40,9 @@ def aggregated_labels(
     chosen = apply_filters(labels, filters)
     adjudicated = adjudications[adjudications["statement_id"].isin(chosen["statement_id"])]
     units = chosen["statement_id"].to_numpy()
-    coders = chosen["annotator"].astype(str).to_numpy()
+    coders = text_ids(chosen["annotator"])
     data = {
-        "source_type": ReliabilityData.from_long(units, coders, chosen["source_type"].to_numpy()),
+        "source_type": ReliabilityData.from_long(units, coders, chosen["source_type"]),
         "confidence": ReliabilityData.from_long(
             units, coders, chosen["confidence"].to_numpy(), levels=list(confidence_levels)
         ),

@@ -15,10 +15,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from annotate.agreement.coefficients import (
+    AlphaParts,
     Metric,
     Weights,
     agreement_weights,
-    krippendorff_alpha,
+    alpha_parts,
 )
 from annotate.agreement.cohen import confusion_counts
 from annotate.agreement.reliability import ReliabilityData
@@ -74,10 +75,10 @@ class UnitDisagreement(_Row):
 
 def coincidence_matrix(data: ReliabilityData) -> np.ndarray:
     """Krippendorff's coincidence matrix o_ck over pairable units (q × q)."""
-    counts = data.counts()
+    counts, units, _ = data.patterns()
     m = counts.sum(axis=1)
     pairable = m >= 2
-    c, w = counts[pairable], 1.0 / (m[pairable] - 1.0)
+    c, w = counts[pairable], units[pairable] / (m[pairable] - 1.0)
     return (c * w[:, None]).T @ c - np.diag((c * w[:, None]).sum(axis=0))
 
 
@@ -86,11 +87,11 @@ def label_agreement(data: ReliabilityData) -> list[LabelAgreement]:
     o = coincidence_matrix(data)
     n_k = o.sum(axis=1)
     n = n_k.sum()
-    counts = data.counts()
+    counts, units, _ = data.patterns()
     m = counts.sum(axis=1)
     pairable = m >= 2
-    c, mp = counts[pairable], m[pairable]
-    observed = (2.0 * c * (mp[:, None] - c) / (mp[:, None] - 1.0)).sum(axis=0)
+    c, mp, n_u = counts[pairable], m[pairable], units[pairable]
+    observed = n_u @ (2.0 * c * (mp[:, None] - c) / (mp[:, None] - 1.0))
     expected = 2.0 * n_k * (n - n_k)
     off = o - np.diag(np.diag(o))
     rows = []
@@ -142,19 +143,6 @@ def reference_codes(
     return codes.to_numpy(dtype=np.int64)
 
 
-def _kappa(a: np.ndarray, b: np.ndarray, weight: np.ndarray, w: np.ndarray) -> float | None:
-    """Cohen-type kappa from paired codes with pair weights."""
-    total = weight.sum()
-    if total <= 0:
-        return None
-    q = w.shape[0]
-    po = (weight * w[a, b]).sum() / total
-    pa = np.bincount(a, weights=weight, minlength=q) / total
-    pb = np.bincount(b, weights=weight, minlength=q) / total
-    pe = pa @ w @ pb
-    return None if pe >= 1.0 - 1e-12 else float((po - pe) / (1.0 - pe))
-
-
 def coder_agreement(
     data: ReliabilityData,
     *,
@@ -163,53 +151,135 @@ def coder_agreement(
     reference: Mapping[Hashable, Any] | pd.Series | None = None,
 ) -> list[CoderAgreement]:
     """Each coder against the pooled others (pairs weighted 1/(m-1) so each unit counts
-    once), alpha without that coder, and agreement with the reference where one exists."""
-    grid = data.matrix()
-    counts = data.counts()
-    m = counts.sum(axis=1)
-    w = agreement_weights(data.n_categories, weights)
-    overall = krippendorff_alpha(data, metric, n_boot=0).value
-    ref = reference_codes(data, reference) if reference is not None else None
+    once), alpha without that coder, and agreement with the reference where one exists.
+
+    All coders are done in a few vectorised passes over the values: a value's partners are
+    its unit's count vector less itself, and alpha without a coder is the overall total
+    with that coder's units swapped for their count vectors less the coder's value.
+    """
+    n_c, q = data.n_coders, data.n_categories
+    w = agreement_weights(q, weights)
+    patterns, units, unit_pattern = data.patterns()
+    coder, value = data.coder, data.value
+    pattern = unit_pattern[data.unit]
+    m = patterns.sum(axis=1)[pattern]
+    shared = m >= 2
+    inv = np.where(shared, 1.0 / np.where(shared, m - 1.0, 1.0), 0.0)
+    # Agreement of a value with its partners: Σ_k (n_k - [k = v]) w[v, k] / (m - 1).
+    agree = ((patterns @ w.T)[pattern, value] - w[value, value]) * inv
+    n_units = np.bincount(coder, minlength=n_c)
+    n_shared = np.bincount(coder, weights=shared, minlength=n_c)
+    po = _per_coder(coder, agree, n_c) / np.where(n_shared > 0, n_shared, 1.0)
+    mine = _coder_value_counts(coder[shared], value[shared], n_c, q)
+    # The partners' distribution: Σ over the coder's values of (unit counts - own value)/(m-1).
+    by_pattern = np.bincount(
+        coder * len(patterns) + pattern, weights=inv, minlength=n_c * len(patterns)
+    ).reshape(n_c, len(patterns))
+    partners = by_pattern @ patterns - _coder_value_counts(coder, value, n_c, q, inv)
+    kappa_others = _kappas(po, mine, partners, n_shared, w)
+
+    parts = alpha_parts(data, metric)
+    overall_totals = units.astype(np.float64) @ parts.row_stats(patterns)
+    overall = _finite(parts.finish(overall_totals[None, :])[0])
+    without = _alpha_without_each(data, parts, overall_totals, pattern)
+
+    ref_stats = None
+    if reference is not None:
+        ref = reference_codes(data, reference)[data.unit]
+        both = ref >= 0
+        ones = both.astype(np.float64)
+        n_adj = np.bincount(coder, weights=ones, minlength=n_c)
+        agree_ref = _per_coder(coder[both], w[value[both], ref[both]], n_c)
+        po_ref = agree_ref / np.where(n_adj > 0, n_adj, 1.0)
+        kappa_ref = _kappas(
+            po_ref,
+            _coder_value_counts(coder[both], value[both], n_c, q),
+            _coder_value_counts(coder[both], ref[both], n_c, q),
+            n_adj,
+            w,
+        )
+        ref_stats = (n_adj, po_ref, kappa_ref)
+
     rows = []
-    for j, coder in enumerate(data.coder_ids):
-        mine = grid[:, j]
-        labelled = mine >= 0
-        shared = labelled & (m >= 2)
-        units = np.flatnonzero(shared)
-        a_codes, b_codes, pair_w = [], [], []
-        # Pair this coder's value with every other value of the unit.
-        others = counts[units].copy()
-        others[np.arange(len(units)), mine[units]] -= 1
-        for k in range(data.n_categories):
-            has = others[:, k] > 0
-            a_codes.append(mine[units][has])
-            b_codes.append(np.full(int(has.sum()), k))
-            pair_w.append(others[has, k] / (m[units][has] - 1.0))
-        a = np.concatenate(a_codes) if a_codes else np.zeros(0, dtype=np.int64)
-        b = np.concatenate(b_codes) if b_codes else np.zeros(0, dtype=np.int64)
-        pw = np.concatenate(pair_w) if pair_w else np.zeros(0)
-        agree = float((pw * w[a, b]).sum() / len(units)) if len(units) else None
-        without = krippendorff_alpha(data.without_coder(j), metric, n_boot=0).value
+    for j, name in enumerate(data.coder_ids):
+        alpha_j = without[j]
         row = CoderAgreement(
-            coder=str(coder),
-            n_units=int(labelled.sum()),
-            n_shared=len(units),
-            agreement_with_others=agree,
-            kappa_vs_others=_kappa(a, b, pw, w),
-            alpha_without=without,
+            coder=str(name),
+            n_units=int(n_units[j]),
+            n_shared=round(float(n_shared[j])),
+            agreement_with_others=float(po[j]) if n_shared[j] > 0 else None,
+            kappa_vs_others=kappa_others[j],
+            alpha_without=alpha_j,
             alpha_change_without=(
-                None if without is None or overall is None else float(without - overall)
+                None if alpha_j is None or overall is None else float(alpha_j - overall)
             ),
         )
-        if ref is not None:
-            both = labelled & (ref >= 0)
-            ones = np.ones(int(both.sum()))
-            row.n_adjudicated = int(both.sum())
-            if both.any():
-                row.agreement_with_adjudicated = float(w[mine[both], ref[both]].mean())
-                row.kappa_vs_adjudicated = _kappa(mine[both], ref[both], ones, w)
+        if ref_stats is not None:
+            n_adj, po_ref, kappa_ref = ref_stats
+            row.n_adjudicated = round(float(n_adj[j]))
+            if n_adj[j] > 0:
+                row.agreement_with_adjudicated = float(po_ref[j])
+                row.kappa_vs_adjudicated = kappa_ref[j]
         rows.append(row)
     return rows
+
+
+def _per_coder(coder: np.ndarray, weights: np.ndarray, n_coders: int) -> np.ndarray:
+    return np.bincount(coder, weights=weights, minlength=n_coders)
+
+
+def _coder_value_counts(
+    coder: np.ndarray,
+    value: np.ndarray,
+    n_coders: int,
+    q: int,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Coders × categories sums of `weights` (default 1) over (coder, value) records."""
+    flat = np.bincount(coder * q + value, weights=weights, minlength=n_coders * q)
+    return flat.reshape(n_coders, q).astype(np.float64)
+
+
+def _kappas(
+    po: np.ndarray, a: np.ndarray, b: np.ndarray, total: np.ndarray, w: np.ndarray
+) -> list[float | None]:
+    """Cohen-type kappa per coder from observed agreement and the two weighted category
+    distributions (unnormalised; `total` is their common sum)."""
+    scale = np.where(total > 0, total, 1.0)[:, None]
+    pe = np.einsum("ci,ij,cj->c", a / scale, w, b / scale)
+    return [
+        None if total[j] <= 0 or pe[j] >= 1.0 - 1e-12 else float((po[j] - pe[j]) / (1.0 - pe[j]))
+        for j in range(len(po))
+    ]
+
+
+def _alpha_without_each(
+    data: ReliabilityData, parts: AlphaParts, totals: np.ndarray, pattern: np.ndarray
+) -> list[float | None]:
+    """Alpha without each coder: their units leave the totals with their full count
+    vector and come back with the vector less the coder's value. Records are grouped by
+    (coder, pattern, value), so the work is the number of such groups."""
+    patterns = data.patterns()[0]
+    n_c, n_p, q = data.n_coders, len(patterns), data.n_categories
+    key = (data.coder * n_p + pattern) * q + data.value
+    groups, size = np.unique(key, return_counts=True)
+    coder, rest = np.divmod(groups, n_p * q)
+    group_pattern, value = np.divmod(rest, q)
+    before = patterns[group_pattern]
+    after = before.copy()
+    after[np.arange(len(groups)), value] -= 1.0
+    change = (parts.row_stats(after) - parts.row_stats(before)) * size[:, None]
+    per_coder = np.zeros((n_c, len(totals)))
+    np.add.at(per_coder, coder, change)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = parts.finish(totals[None, :] + per_coder)
+    present = np.bincount(data.coder, minlength=n_c) > 0
+    overall = _finite(parts.finish(totals[None, :])[0])
+    return [_finite(values[j]) if present[j] else overall for j in range(n_c)]
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
 
 
 def confusion_matrix(data: ReliabilityData, coder_a: Hashable, coder_b: Hashable) -> pd.DataFrame:
@@ -242,20 +312,17 @@ def confusion_vs_reference(
 
 def unit_disagreement_table(data: ReliabilityData) -> pd.DataFrame:
     """Per unit with two or more values: disagreement and entropy, most disagreement first."""
-    counts = data.counts()
-    m = counts.sum(axis=1)
-    idx = np.flatnonzero(m >= 2)
-    c, mp = counts[idx], m[idx]
-    agreeing = (c * (c - 1.0)).sum(axis=1) / (mp * (mp - 1.0))
-    p = c / mp[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        entropy = -np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0).sum(axis=1)
+    counts, _, unit_pattern = data.patterns()
+    disagreement, entropy, m = _pattern_disagreement(counts)
+    rated = unit_pattern >= 0
+    idx = np.flatnonzero(rated)[m[unit_pattern[rated]] >= 2]
+    of = unit_pattern[idx]
     frame = pd.DataFrame(
         {
             "unit_index": idx,
-            "n_values": mp.astype(int),
-            "disagreement": 1.0 - agreeing,
-            "entropy": entropy + 0.0,
+            "n_values": m[of].astype(int),
+            "disagreement": disagreement[of],
+            "entropy": entropy[of],
         }
     )
     return frame.sort_values(
@@ -265,24 +332,60 @@ def unit_disagreement_table(data: ReliabilityData) -> pd.DataFrame:
 
 def ranked_disagreements(data: ReliabilityData, limit: int = 50) -> list[UnitDisagreement]:
     """The `limit` statements with the most disagreement (units where all agree are left
-    out), with each coder's label."""
-    table = unit_disagreement_table(data)
-    table = table[table["disagreement"] > 0].head(limit)
-    grid = data.matrix()
+    out), with each coder's label; ties by entropy, then by statement order.
+
+    Disagreement and entropy depend only on a unit's count vector, so they are computed per
+    pattern and only the chosen units are looked at one by one.
+    """
+    counts, _, unit_pattern = data.patterns()
+    disagreement, entropy, m = _pattern_disagreement(counts)
+    ranked = np.flatnonzero(disagreement > 0)
+    ranked = ranked[np.lexsort((-entropy[ranked], -disagreement[ranked]))]
+    # Equal (disagreement, entropy) share a rank, so their units keep statement order.
+    rank = np.full(len(counts), -1, dtype=np.int64)
+    if len(ranked):
+        step = (
+            np.r_[True, np.diff(disagreement[ranked]) != 0]
+            | np.r_[True, np.diff(entropy[ranked]) != 0]
+        )
+        rank[ranked] = np.cumsum(step) - 1
+    unit_rank = np.where(unit_pattern >= 0, rank[unit_pattern], -1)
+    candidates = np.flatnonzero(unit_rank >= 0)
+    key = unit_rank[candidates] * max(data.n_units, 1) + candidates
+    if len(key) > limit:
+        key = np.partition(key, limit - 1)[:limit]
+    chosen = np.sort(key) % max(data.n_units, 1)
+    picked = np.isin(data.unit, chosen)
+    units, coders, values = data.unit[picked], data.coder[picked], data.value[picked]
     rows = []
-    for rec in table.itertuples(index=False):
-        codes = grid[rec.unit_index]
-        values = {
-            str(data.coder_ids[j]): str(data.categories[codes[j]])
-            for j in np.flatnonzero(codes >= 0)
-        }
+    for unit in chosen:
+        mine = units == unit
+        pattern = unit_pattern[unit]
         rows.append(
             UnitDisagreement(
-                unit=str(data.unit_ids[rec.unit_index]),
-                n_values=int(rec.n_values),
-                disagreement=float(rec.disagreement),
-                entropy=float(rec.entropy),
-                values=values,
+                unit=str(data.unit_ids[unit]),
+                n_values=int(m[pattern]),
+                disagreement=float(disagreement[pattern]),
+                entropy=float(entropy[pattern]),
+                values={
+                    str(data.coder_ids[c]): str(data.categories[v])
+                    for c, v in sorted(zip(coders[mine], values[mine], strict=True))
+                },
             )
         )
     return rows
+
+
+def _pattern_disagreement(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per count vector: 1 - share of agreeing pairs, entropy in bits (0 below two values)."""
+    m = counts.sum(axis=1)
+    pairable = m >= 2
+    c, mp = counts[pairable], m[pairable]
+    agreeing = (c * (c - 1.0)).sum(axis=1) / (mp * (mp - 1.0))
+    p = c / mp[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bits = -np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0).sum(axis=1)
+    disagreement, entropy = np.zeros(len(m)), np.zeros(len(m))
+    disagreement[pairable] = 1.0 - agreeing
+    entropy[pairable] = bits + 0.0
+    return disagreement, entropy, m

@@ -2,7 +2,10 @@
 
 Each coefficient is written as per-unit statistics plus a `finish` function of their sums,
 so the point estimate and every bootstrap resample go through the same code
-(see bootstrap.py). Undefined values (one category, one coder, nothing pairable) come back
+(see bootstrap.py). A unit's statistics depend only on its count vector, so they are
+computed once per distinct count vector (a pattern) and weighted by how many units share
+it: after one grouping pass, every coefficient costs the number of patterns, not of units.
+Undefined values (one category, one coder, nothing pairable) come back
 as `value=None` with an explanation instead of NaN or an exception.
 """
 
@@ -15,7 +18,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from annotate.agreement.bootstrap import bootstrap_ci, collapse, count_pattern_key
+from annotate.agreement.bootstrap import bootstrap_ci
 from annotate.agreement.reliability import ReliabilityData
 
 Metric = Literal["nominal", "ordinal", "interval", "ratio"]
@@ -50,34 +53,27 @@ class AgreementResult(BaseModel):
 
 @dataclass(frozen=True)
 class Plan:
-    """Per-unit statistics (column blocks, optionally masked by 0/1 `rows`, resampled by
-    count pattern `pattern_of`) or per-pattern statistics with unit `counts`, and how to
-    turn their sums into the coefficient. The stacked matrix is only built to bootstrap."""
+    """Statistics per pattern (column blocks, optionally masked by 0/1 `rows`), how many
+    units hold each pattern (`weights`), and how to turn the weighted sums into the
+    coefficient. The bootstrap resamples units, i.e. draws counts over the patterns."""
 
     blocks: tuple[np.ndarray, ...]
     finish: Callable[[np.ndarray], np.ndarray]
     explain: Callable[[np.ndarray], str | None]
+    weights: np.ndarray
     rows: np.ndarray | None = None
-    pattern_of: np.ndarray | None = None
-    counts: np.ndarray | None = None
 
-    def totals(self) -> np.ndarray:
-        if self.counts is not None:
-            return self.counts.astype(np.float64) @ self.blocks[0]
-        parts = [
-            np.atleast_1d(block.sum(axis=0) if self.rows is None else self.rows @ block)
-            for block in self.blocks
-        ]
-        return np.concatenate(parts).astype(np.float64)
-
-    def patterns(self) -> tuple[np.ndarray, np.ndarray]:
-        if self.counts is not None:
-            return self.blocks[0], self.counts
-        assert self.pattern_of is not None
+    def stats(self) -> np.ndarray:
         stats = _stack(*self.blocks)
         if self.rows is not None:
             stats *= self.rows[:, None]
-        return collapse(stats, count_pattern_key(self.pattern_of))
+        return stats
+
+    def totals(self) -> np.ndarray:
+        return np.atleast_1d(self.weights.astype(np.float64) @ self.stats())
+
+    def patterns(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.stats(), self.weights
 
 
 def with_interval(
@@ -137,14 +133,10 @@ def with_interval(
 
 
 def _unit_table(data: ReliabilityData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Counts of the units holding at least one value, their totals, and what defines a
-    unit's pattern for the bootstrap (its count vector)."""
-    counts = data.counts()
-    m = data.values_per_unit()
-    rated = m >= 1
-    if not rated.all():
-        counts, m = counts[rated], m[rated]
-    return counts, m, counts
+    """The distinct count vectors of the units holding at least one value, their totals,
+    and how many units hold each (see `ReliabilityData.patterns`)."""
+    counts, weights, _ = data.patterns()
+    return counts, _rowsum(counts), weights.astype(np.float64)
 
 
 def _rowsum(a: np.ndarray) -> np.ndarray:
@@ -199,7 +191,7 @@ def percent_agreement(
     data: ReliabilityData, *, n_boot: int = 1000, seed: int = 42, level: float = 0.95
 ) -> AgreementResult:
     """Mean over units with two or more values of the share of coder pairs that agree."""
-    counts, m, key = _unit_table(data)
+    counts, m, units = _unit_table(data)
     pairable = m >= 2
     share = np.zeros_like(m)
     pairs = m * (m - 1)
@@ -213,11 +205,11 @@ def percent_agreement(
         return None if t[0] > 0 else _nothing_pairable(data)
 
     return with_interval(
-        Plan((pairable.astype(np.float64), share), finish, explain, pattern_of=key),
+        Plan((pairable.astype(np.float64), share), finish, explain, units),
         coefficient="percent_agreement",
         weights="identity",
-        n_units=int(pairable.sum()),
-        n_pairable=int(m[pairable].sum()),
+        n_units=_count(units, pairable),
+        n_pairable=_count(units * m, pairable),
         n_coders=_coders_in_use(data),
         n_boot=n_boot,
         seed=seed,
@@ -250,28 +242,27 @@ def _ordinal_distances(marginals: np.ndarray, iu: np.ndarray, ju: np.ndarray) ->
     return (between - (marginals[:, iu] + marginals[:, ju]) / 2.0) ** 2
 
 
-def krippendorff_alpha(
-    data: ReliabilityData,
-    metric: Metric = "nominal",
-    *,
-    n_boot: int = 1000,
-    seed: int = 42,
-    level: float = 0.95,
-) -> AgreementResult:
-    """Krippendorff's alpha from the coincidence matrix, any number of coders, missing data.
+@dataclass(frozen=True)
+class AlphaParts:
+    """Krippendorff's alpha as per-row statistics of count vectors plus `finish`, so a
+    caller can total any set of count vectors (e.g. the units without one coder's values)
+    and finish them the same way."""
 
-    Only per-unit count vectors are formed (units × categories), never units × units.
-    """
-    counts, m, key = _unit_table(data)
+    row_stats: Callable[[np.ndarray], np.ndarray]
+    finish: Callable[[np.ndarray], np.ndarray]
+
+
+def alpha_parts(data: ReliabilityData, metric: Metric) -> AlphaParts:
+    """The statistics whose weighted sums define alpha for `metric` (pairable rows only)."""
     q = data.n_categories
-    pairable = m >= 2
-    inv = np.zeros_like(m)
-    inv[pairable] = 1.0 / (m[pairable] - 1.0)
     if metric == "ordinal":
         iu, ju = np.triu_indices(q, k=1)
-        coinc = counts[:, iu] * counts[:, ju] * inv[:, None]
-        blocks: tuple[np.ndarray, ...] = (coinc, counts)
         n_pairs = len(iu)
+
+        def row_stats(counts: np.ndarray) -> np.ndarray:
+            _, inv = _pair_weights(counts)
+            coincidences = counts[:, iu] * counts[:, ju] * inv[:, None]
+            return _stack(coincidences, counts) * (inv > 0)[:, None]
 
         def disagreement(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             marg = t[:, n_pairs:]
@@ -281,12 +272,15 @@ def krippendorff_alpha(
             return observed, expected
     else:
         delta = _fixed_distances(data, metric)
-        if metric == "nominal":
-            # Σ_ck n_c n_k (1 - [c = k]) = m² - Σ_k n_k²: no units × categories product.
-            observed_u = (m * m - _rowsum(counts * counts)) * inv
-        else:
-            observed_u = _rowsum((counts @ delta) * counts) * inv
-        blocks = (observed_u, counts)
+
+        def row_stats(counts: np.ndarray) -> np.ndarray:
+            m, inv = _pair_weights(counts)
+            if metric == "nominal":
+                # Σ_ck n_c n_k (1 - [c = k]) = m² - Σ_k n_k²: no units × categories product.
+                observed_u = (m * m - _rowsum(counts * counts)) * inv
+            else:
+                observed_u = _rowsum((counts @ delta) * counts) * inv
+            return _stack(observed_u, counts) * (inv > 0)[:, None]
 
         def disagreement(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             marg = t[:, 1:]
@@ -297,6 +291,35 @@ def krippendorff_alpha(
         n = t[:, -q:].sum(axis=1) if q else np.zeros(len(t))
         ok = (expected > 0) & (n > 1)
         return np.where(ok, 1.0 - (n - 1.0) * observed / np.where(ok, expected, 1.0), np.nan)
+
+    return AlphaParts(row_stats, finish)
+
+
+def _pair_weights(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's number of values m, and 1/(m - 1) where the row is pairable (else 0)."""
+    m = _rowsum(counts)
+    inv = np.zeros_like(m)
+    pairable = m >= 2
+    inv[pairable] = 1.0 / (m[pairable] - 1.0)
+    return m, inv
+
+
+def krippendorff_alpha(
+    data: ReliabilityData,
+    metric: Metric = "nominal",
+    *,
+    n_boot: int = 1000,
+    seed: int = 42,
+    level: float = 0.95,
+) -> AgreementResult:
+    """Krippendorff's alpha from the coincidence matrix, any number of coders, missing data.
+
+    Only per-pattern count vectors are formed (patterns × categories), never units × units.
+    """
+    counts, m, units = _unit_table(data)
+    q = data.n_categories
+    pairable = m >= 2
+    parts = alpha_parts(data, metric)
 
     def explain(t: np.ndarray) -> str | None:
         if not pairable.any():
@@ -310,17 +333,22 @@ def krippendorff_alpha(
         return None
 
     return with_interval(
-        Plan(blocks, finish, explain, rows=pairable.astype(np.float64), pattern_of=key),
+        Plan((parts.row_stats(counts),), parts.finish, explain, units),
         coefficient="krippendorff_alpha",
         metric=metric,
-        n_units=int(pairable.sum()),
-        n_pairable=int(m[pairable].sum()),
+        n_units=_count(units, pairable),
+        n_pairable=_count(units * m, pairable),
         n_coders=_coders_in_use(data),
         n_boot=n_boot,
         seed=seed,
         level=level,
         note=_dropped_note(data),
     )
+
+
+def _count(weights: np.ndarray, mask: np.ndarray) -> int:
+    """A weighted count over the patterns selected by `mask` (whole units or values)."""
+    return round(float(weights[mask].sum()))
 
 
 def _dropped_note(data: ReliabilityData) -> str | None:
@@ -351,18 +379,18 @@ def fleiss_kappa(
     handbook and irrCAC (agreement over units with two or more values, category shares
     averaged over all rated units).
     """
-    counts, m, key = _unit_table(data)
+    counts, m, weights = _unit_table(data)
     q = data.n_categories
     pairable = m >= 2
     note = _dropped_note(data)
     if units == "modal":
         if pairable.any():
-            freq = np.bincount(m[pairable].astype(np.int64))
+            freq = np.bincount(m[pairable].astype(np.int64), weights=weights[pairable])
             size = float(np.argmax(freq))
         else:
             size = 2.0
         keep = m == size
-        left_out = int(pairable.sum() - keep.sum())
+        left_out = _count(weights, pairable) - _count(weights, keep)
         if left_out:
             note = _join(
                 note,
@@ -371,7 +399,7 @@ def fleiss_kappa(
             )
         # Only the modal units enter, so only they are resampled by the bootstrap.
         kept = counts[keep]
-        key = kept
+        unit_weights = weights[keep]
         blocks: tuple[np.ndarray, ...] = (np.ones(len(kept)), _rowsum(kept * kept), kept)
         offset = 2
 
@@ -385,11 +413,12 @@ def fleiss_kappa(
 
         finish: Callable[[np.ndarray], np.ndarray] = finish_modal
 
-        n_used, n_pairable = int(keep.sum()), int(m[keep].sum())
+        n_used, n_pairable = _count(weights, keep), _count(weights * m, keep)
     elif units == "all":
         blocks, finish = _generalised_stats(counts, m, np.eye(q), chance="fleiss")
+        unit_weights = weights
         offset = 3
-        n_used, n_pairable = int(pairable.sum()), int(m[pairable].sum())
+        n_used, n_pairable = _count(weights, pairable), _count(weights * m, pairable)
     else:
         raise ValueError(f"units must be 'modal' or 'all', got {units!r}")
 
@@ -401,7 +430,7 @@ def fleiss_kappa(
         return None
 
     return with_interval(
-        Plan(blocks, finish, explain, pattern_of=key),
+        Plan(blocks, finish, explain, unit_weights),
         coefficient="fleiss_kappa",
         weights="identity",
         n_units=n_used,
@@ -456,7 +485,7 @@ def gwet_ac(
     level: float = 0.95,
 ) -> AgreementResult:
     """Gwet's AC1 (identity weights) or AC2 (weighted), any number of coders, missing data."""
-    counts, m, key = _unit_table(data)
+    counts, m, units = _unit_table(data)
     q = data.n_categories
     pairable = m >= 2
     blocks, finish = _generalised_stats(counts, m, agreement_weights(q, weights), chance="gwet")
@@ -469,11 +498,11 @@ def gwet_ac(
         return None
 
     return with_interval(
-        Plan(blocks, finish, explain, pattern_of=key),
+        Plan(blocks, finish, explain, units),
         coefficient="gwet_ac1" if weights == "identity" else "gwet_ac2",
         weights=weights,
-        n_units=int(pairable.sum()),
-        n_pairable=int(m[pairable].sum()),
+        n_units=_count(units, pairable),
+        n_pairable=_count(units * m, pairable),
         n_coders=_coders_in_use(data),
         n_boot=n_boot,
         seed=seed,

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from annotate.agreement.bootstrap import count_pattern_key
+
 
 def _is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
@@ -38,6 +40,9 @@ class ReliabilityData:
     ordered: bool = False
     dropped_values: tuple[Any, ...] = ()
     n_dropped: int = 0
+    # Position of each value's record in the caller's input, so per-record flags (e.g.
+    # "a suggestion was shown") can follow the values without a join.
+    record: np.ndarray | None = None
     _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -72,14 +77,15 @@ class ReliabilityData:
                 raise ValueError(f"{name}: missing id at record {row}")
         unit_code, unit_ids = pd.factorize(units_s.reset_index(drop=True), sort=True)
         coder_code, coder_ids = pd.factorize(coders_s.reset_index(drop=True), sort=True)
+        coder_ids = np.asarray(coder_ids, dtype=object)
         values_s = values_s.reset_index(drop=True)
         missing = values_s.isna().to_numpy()
         if levels is not None:
             levels = tuple(levels)
             if len(set(levels)) != len(levels):
                 raise ValueError(f"levels contain duplicates: {list(levels)}")
-            present = values_s.to_numpy()[~missing]
-            codes = pd.Index(levels, dtype=object).get_indexer(present).astype(np.int64)
+            present = values_s[~missing].to_numpy()
+            codes = pd.Index(levels).get_indexer(present).astype(np.int64)
             outside = codes < 0
             dropped = tuple(sorted({_shown(v) for v in present[outside]}))
             keep = np.flatnonzero(~missing)[~outside]
@@ -88,13 +94,14 @@ class ReliabilityData:
             n_dropped = int(outside.sum())
         else:
             keep = np.flatnonzero(~missing)
-            present = values_s.to_numpy()[keep]
             try:
-                codes, uniques = pd.factorize(present, sort=True)
+                # Whole-column factorize: categorical columns keep their codes (no strings
+                # are materialised), and missing values come back as -1.
+                codes, uniques = pd.factorize(values_s, sort=True)
             except TypeError as exc:
                 raise ValueError(f"values cannot be ordered (mixed types?): {exc}") from exc
-            value_code = np.asarray(codes, dtype=np.int64)
-            uniques = np.asarray(uniques)
+            value_code = np.asarray(codes, dtype=np.int64)[keep]
+            uniques = np.asarray(uniques, dtype=None if _is_numeric(uniques) else object)
             if uniques.dtype.kind == "f" and np.all(np.mod(uniques, 1) == 0):
                 # Whole numbers stored as floats (a column with NaN): keep them as ints.
                 uniques = uniques.astype(np.int64)
@@ -103,9 +110,12 @@ class ReliabilityData:
         unit_arr = np.asarray(unit_code, dtype=np.int64)[keep]
         coder_arr = np.asarray(coder_code, dtype=np.int64)[keep]
         pair = unit_arr * max(len(coder_ids), 1) + coder_arr
-        if _has_duplicates(pair, len(unit_ids) * max(len(coder_ids), 1)):
-            order = np.argsort(pair, kind="stable")
-            dup = np.flatnonzero(np.diff(pair[order]) == 0)[0]
+        # One sort by (unit, coder) finds duplicates and is kept for the pair tables;
+        # input already in that order (the labels frame is) sorts in linear time.
+        order = np.argsort(pair, kind="stable")
+        repeats = np.flatnonzero(np.diff(pair[order]) == 0)
+        if len(repeats):
+            dup = repeats[0]
             rows = keep[order[dup : dup + 2]]
             raise ValueError(
                 f"unit {unit_ids[unit_arr[order[dup]]]!r}, coder "
@@ -122,6 +132,8 @@ class ReliabilityData:
             ordered=levels is not None,
             dropped_values=dropped,
             n_dropped=n_dropped,
+            record=keep.astype(np.int64, copy=False),
+            _cache={"by_unit": order},
         )
 
     @classmethod
@@ -207,6 +219,80 @@ class ReliabilityData:
             self._cache["per_unit"] = per_unit.astype(np.float64)
         return self._cache["per_unit"]
 
+    def patterns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The distinct count vectors of the units holding a value, in a fixed order
+        (patterns × categories), how many units hold each, and each unit's pattern
+        (-1 for a unit without values). Every coefficient is a sum over units of a function
+        of the count vector, so it is computed once per pattern."""
+        if "patterns" not in self._cache:
+            per_unit = np.bincount(self.unit, minlength=self.n_units)
+            rated = np.flatnonzero(per_unit >= 1)
+            q = self.n_categories
+            base = int(per_unit.max()) + 1 if len(per_unit) else 1
+            if q * math.log2(base) < 52:
+                # A unit's count vector as one number in base (most values + 1), summed
+                # straight from the values (exact in float64 below 2**53): no units ×
+                # categories matrix is built.
+                place = base ** np.arange(q, dtype=np.int64)
+                weights = place[self.value].astype(np.float64)
+                unit_key = np.bincount(self.unit, weights=weights, minlength=self.n_units)
+                key = unit_key[rated].astype(np.int64)
+            else:
+                key = count_pattern_key(self.counts()[rated])
+            # Hash the keys (linear), then order the few distinct ones by key value so the
+            # patterns, and hence the bootstrap draws, do not depend on the units' order.
+            codes, keys = pd.factorize(key)
+            rank = np.empty(len(keys), dtype=np.int64)
+            rank[np.argsort(keys, kind="stable")] = np.arange(len(keys))
+            inverse = rank[codes]
+            first = np.empty(len(keys), dtype=np.int64)
+            first[inverse] = np.arange(len(inverse))
+            unit_pattern = np.full(self.n_units, -1, dtype=np.int64)
+            unit_pattern[rated] = inverse
+            self._cache["patterns"] = self._count_rows(rated[first])
+            self._cache["pattern_units"] = np.bincount(inverse, minlength=len(keys))
+            self._cache["unit_pattern"] = unit_pattern
+        return (
+            self._cache["patterns"],
+            self._cache["pattern_units"],
+            self._cache["unit_pattern"],
+        )
+
+    def _count_rows(self, units: np.ndarray) -> np.ndarray:
+        """The count vectors of a few units (len(units) × categories)."""
+        if "counts" in self._cache:
+            return self._cache["counts"][units]
+        q = self.n_categories
+        position = np.full(self.n_units, -1, dtype=np.int64)
+        position[units] = np.arange(len(units))
+        row = position[self.unit]
+        mine = row >= 0
+        flat = np.bincount(row[mine] * q + self.value[mine], minlength=len(units) * q)
+        return flat.reshape(len(units), q).astype(np.float64)
+
+    def pair_tables(self) -> np.ndarray:
+        """Confusion counts of every ordered coder pair a < b over the units both
+        labelled (coders × coders × categories × categories; zero where a >= b), in one
+        pass over the values whatever the number of pairs."""
+        if "pair_tables" not in self._cache:
+            n_c, q = self.n_coders, self.n_categories
+            order = self._cache.get("by_unit")
+            if order is None:
+                order = np.lexsort((self.coder, self.unit))
+            unit, coder, value = self.unit[order], self.coder[order], self.value[order]
+            per_unit = np.bincount(unit) if len(unit) else np.zeros(0, dtype=np.int64)
+            flat = np.zeros(n_c * n_c * q * q, dtype=np.int64)
+            # Within a unit the values are in coder order: pairing each value with the one
+            # d places on, for every d below the largest number of values per unit, visits
+            # every pair of the unit exactly once with a < b.
+            for d in range(1, int(per_unit.max()) if len(per_unit) else 0):
+                same = unit[:-d] == unit[d:]
+                a, b = coder[:-d][same], coder[d:][same]
+                cell = ((a * n_c + b) * q + value[:-d][same]) * q + value[d:][same]
+                flat += np.bincount(cell, minlength=len(flat))
+            self._cache["pair_tables"] = flat.reshape(n_c, n_c, q, q)
+        return self._cache["pair_tables"]
+
     def matrix(self) -> np.ndarray:
         """Units × coders matrix of category codes, -1 where missing."""
         if "matrix" not in self._cache:
@@ -234,6 +320,7 @@ class ReliabilityData:
             ordered=self.ordered,
             dropped_values=self.dropped_values,
             n_dropped=self.n_dropped,
+            record=None if self.record is None else self.record[mask],
         )
 
     def without_coder(self, coder_index: int) -> ReliabilityData:
@@ -246,6 +333,18 @@ class ReliabilityData:
         return int(hits[0])
 
 
+def text_ids(series: pd.Series) -> pd.Series:
+    """A column of ids as text, staying categorical when it is (only the few category
+    names are converted, not millions of rows)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.rename_categories([str(c) for c in series.cat.categories])
+    return series.astype(str)
+
+
+def _is_numeric(index: Any) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(getattr(index, "dtype", None)))
+
+
 def _plain(value: Any) -> Any:
     """numpy scalars → Python scalars, so results serialise to JSON cleanly."""
     return value.item() if isinstance(value, np.generic) else value
@@ -256,13 +355,3 @@ def _shown(value: Any) -> str:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)
-
-
-def _has_duplicates(keys: np.ndarray, n_keys: int) -> bool:
-    """Whether any key repeats; a bincount when the key space is small, else a sort."""
-    if len(keys) < 2:
-        return False
-    if n_keys <= 4 * len(keys) + 10_000_000:
-        return bool(np.bincount(keys, minlength=n_keys).max() > 1)
-    ordered = np.sort(keys)
-    return bool((ordered[1:] == ordered[:-1]).any())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal, TypedDict
 
 import numpy as np
@@ -36,6 +37,7 @@ from annotate.agreement import (
     top_confusions,
 )
 from annotate.agreement.coefficients import Metric, Weights
+from annotate.agreement.reliability import text_ids
 
 LABEL_COLUMNS = (
     "statement_id",
@@ -163,7 +165,7 @@ def apply_filters(labels: pd.DataFrame, filters: ReportFilters | None) -> pd.Dat
     if filters.outlets is not None:
         keep &= labels["outlet"].isin(filters.outlets)
     if filters.annotators is not None:
-        keep &= labels["annotator"].astype(str).isin(filters.annotators)
+        keep &= text_ids(labels["annotator"]).isin(filters.annotators)
     if filters.suggestion_shown is not None:
         keep &= labels["suggestion_shown"].astype(bool) == filters.suggestion_shown
     if filters.date_from is not None or filters.date_to is not None:
@@ -215,9 +217,9 @@ def _variable(
         variable=variable,
         scale=scale,
         levels=[str(c) for c in data.categories],
-        n_statements=len(np.unique(data.unit)),
+        n_statements=int((data.values_per_unit() > 0).sum()),
         n_labels=data.n_values,
-        n_annotators=len(np.unique(data.coder)),
+        n_annotators=int((np.bincount(data.coder, minlength=data.n_coders) > 0).sum()),
         percent_agreement=percent_agreement(data, **boot),
         alpha=alpha,
         reading=reading_band(alpha[metrics[0]].value),
@@ -265,36 +267,29 @@ def build_report(
     if adjudications is not None:
         adjudications = adjudications[adjudications["statement_id"].isin(chosen["statement_id"])]
     units = chosen["statement_id"].to_numpy()
-    coders = chosen["annotator"].astype(str).to_numpy()
-    type_data = ReliabilityData.from_long(units, coders, chosen["source_type"].to_numpy())
-    conf_data = ReliabilityData.from_long(
-        units, coders, chosen["confidence"].to_numpy(), levels=list(confidence_levels)
-    )
-    common = VariableOptions(pair_confusions=pair_confusions, top=top, n_boot=n_boot, seed=seed)
-    scales: dict[str, Literal["nominal", "ordinal"]] = {
-        "source_type": "nominal",
-        "confidence": "ordinal",
-    }
-    source_type, confidence = (
-        _variable(
-            data,
-            variable=variable,
-            scale=scales[variable],
-            reference=_reference(adjudications, variable),
-            level=level,
-            **common,
-        )
-        for variable, data in (("source_type", type_data), ("confidence", conf_data))
-    )
+    coders = text_ids(chosen["annotator"])
     shown = chosen["suggestion_shown"].astype(bool).to_numpy()
-    suggestions = [
-        _suggestion_comparison(
-            type_data, chosen, shown, "source_type", "nominal", n_boot, seed, level
-        ),
-        _suggestion_comparison(
-            conf_data, chosen, shown, "confidence", "ordinal", n_boot, seed, level
-        ),
-    ]
+    common = VariableOptions(pair_confusions=pair_confusions, top=top, n_boot=n_boot, seed=seed)
+
+    def one(
+        variable: str, scale: Literal["nominal", "ordinal"], levels: list[int] | None
+    ) -> tuple[VariableAgreement, SuggestionComparison]:
+        values = chosen[variable] if levels is None else chosen[variable].to_numpy()
+        data = ReliabilityData.from_long(units, coders, values, levels=levels)
+        reference = _reference(adjudications, variable)
+        agreement = _variable(
+            data, variable=variable, scale=scale, reference=reference, level=level, **common
+        )
+        return agreement, _suggestion_comparison(data, shown, variable, scale, n_boot, seed, level)
+
+    # The two variables share nothing but the input; numpy does most of the work without
+    # the GIL, so they run side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        type_job = pool.submit(one, "source_type", "nominal", None)
+        confidence_job = pool.submit(one, "confidence", "ordinal", list(confidence_levels))
+        source_type, type_suggestions = type_job.result()
+        confidence, confidence_suggestions = confidence_job.result()
+    suggestions = [type_suggestions, confidence_suggestions]
     return AgreementReport(
         filters=filters or ReportFilters(),
         n_boot=n_boot,
@@ -303,7 +298,7 @@ def build_report(
         n_labels=len(chosen),
         n_statements=int(chosen["statement_id"].nunique()),
         n_documents=int(chosen["document_id"].nunique()),
-        annotators=sorted(chosen["annotator"].astype(str).unique().tolist()),
+        annotators=sorted(str(a) for a in text_ids(chosen["annotator"]).unique()),
         source_type=source_type,
         confidence=confidence,
         suggestions=suggestions,
@@ -312,7 +307,6 @@ def build_report(
 
 def _suggestion_comparison(
     data: ReliabilityData,
-    chosen: pd.DataFrame,
     shown: np.ndarray,
     variable: str,
     metric: Metric,
@@ -320,13 +314,9 @@ def _suggestion_comparison(
     seed: int,
     level: float,
 ) -> SuggestionComparison:
-    # Map each kept value back to whether its label was made with a suggestion shown.
-    key = pd.MultiIndex.from_arrays(
-        [chosen["statement_id"].to_numpy(), chosen["annotator"].astype(str).to_numpy()]
-    )
-    lookup = pd.Series(shown, index=key)
-    value_key = pd.MultiIndex.from_arrays([data.unit_ids[data.unit], data.coder_ids[data.coder]])
-    with_flag = lookup.reindex(value_key).to_numpy(dtype=bool)
+    # Each kept value knows its record, so the label's "suggestion shown" follows it.
+    assert data.record is not None
+    with_flag = shown[data.record]
     boot: Bootstrap = {"n_boot": n_boot, "seed": seed, "level": level}
     return SuggestionComparison(
         variable=variable,
