@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -27,6 +27,17 @@ FleissUnits = Literal["modal", "all"]
 
 # Chance agreement this close to 1 means a single category: the ratio is 0/0.
 ONE = 1.0 - 1e-12
+N_BOOT, SEED, LEVEL = 1000, 42, 0.95
+
+
+class Bootstrap(TypedDict, total=False):
+    """The bootstrap settings every coefficient takes as keywords: `n_boot` resamples of
+    the units (default 1000, 0 for no interval), the `seed` that makes them repeatable
+    (42) and the interval's `level` (0.95)."""
+
+    n_boot: int
+    seed: int
+    level: float
 
 
 class AgreementResult(BaseModel):
@@ -77,50 +88,41 @@ class Plan:
 
 
 def with_interval(
+    boot: Bootstrap,
     plan: Plan,
     *,
     coefficient: str,
     n_units: int,
     n_pairable: int,
     n_coders: int,
-    n_boot: int,
-    seed: int,
-    level: float,
     **extra: object,
 ) -> AgreementResult:
+    """The coefficient of `plan` with its bootstrap interval and its counts."""
+    n_boot, seed = boot.get("n_boot", N_BOOT), boot.get("seed", SEED)
+    level = boot.get("level", LEVEL)
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be between 0 and 1, got {level}")
     totals = plan.totals()[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         value = float(plan.finish(totals)[0])
     explanation = plan.explain(totals[0])
-    if not np.isfinite(value):
+    defined = np.isfinite(value)
+    low, high, n_defined = None, None, 0
+    if not defined:
         explanation = explanation or "the coefficient is undefined for these data"
-        return AgreementResult(
-            coefficient=coefficient,
-            value=None,
-            level=level,
-            n_boot=n_boot,
-            n_units=n_units,
-            n_pairable=n_pairable,
-            n_coders=n_coders,
-            explanation=explanation,
-            **extra,
-        )
-    low, high, defined = None, None, 0
-    if n_boot > 0:
+    elif n_boot > 0:
         pattern_stats, pattern_counts = plan.patterns()
-        low, high, defined = bootstrap_ci(
+        low, high, n_defined = bootstrap_ci(
             pattern_stats, pattern_counts, plan.finish, n_boot=n_boot, seed=seed, level=level
         )
     return AgreementResult(
         coefficient=coefficient,
-        value=value,
+        value=value if defined else None,
         ci_low=low,
         ci_high=high,
         level=level,
         n_boot=n_boot,
-        n_boot_defined=defined,
+        n_boot_defined=n_defined,
         n_units=n_units,
         n_pairable=n_pairable,
         n_coders=n_coders,
@@ -187,9 +189,7 @@ def agreement_weights(q: int, weights: Weights) -> np.ndarray:
 # --- percent agreement ------------------------------------------------------------------
 
 
-def percent_agreement(
-    data: ReliabilityData, *, n_boot: int = 1000, seed: int = 42, level: float = 0.95
-) -> AgreementResult:
+def percent_agreement(data: ReliabilityData, **boot: Unpack[Bootstrap]) -> AgreementResult:
     """Mean over units with two or more values of the share of coder pairs that agree."""
     counts, m, units = _unit_table(data)
     pairable = m >= 2
@@ -205,15 +205,13 @@ def percent_agreement(
         return None if t[0] > 0 else _nothing_pairable(data)
 
     return with_interval(
+        boot,
         Plan((pairable.astype(np.float64), share), finish, explain, units),
         coefficient="percent_agreement",
         weights="identity",
         n_units=_count(units, pairable),
         n_pairable=_count(units * m, pairable),
         n_coders=_coders_in_use(data),
-        n_boot=n_boot,
-        seed=seed,
-        level=level,
     )
 
 
@@ -307,10 +305,7 @@ def _pair_weights(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def krippendorff_alpha(
     data: ReliabilityData,
     metric: Metric = "nominal",
-    *,
-    n_boot: int = 1000,
-    seed: int = 42,
-    level: float = 0.95,
+    **boot: Unpack[Bootstrap],
 ) -> AgreementResult:
     """Krippendorff's alpha from the coincidence matrix, any number of coders, missing data.
 
@@ -333,15 +328,13 @@ def krippendorff_alpha(
         return None
 
     return with_interval(
+        boot,
         Plan((parts.row_stats(counts),), parts.finish, explain, units),
         coefficient="krippendorff_alpha",
         metric=metric,
         n_units=_count(units, pairable),
         n_pairable=_count(units * m, pairable),
         n_coders=_coders_in_use(data),
-        n_boot=n_boot,
-        seed=seed,
-        level=level,
         note=_dropped_note(data),
     )
 
@@ -367,9 +360,7 @@ def fleiss_kappa(
     data: ReliabilityData,
     *,
     units: FleissUnits = "modal",
-    n_boot: int = 1000,
-    seed: int = 42,
-    level: float = 0.95,
+    **boot: Unpack[Bootstrap],
 ) -> AgreementResult:
     """Fleiss' kappa.
 
@@ -430,15 +421,13 @@ def fleiss_kappa(
         return None
 
     return with_interval(
+        boot,
         Plan(blocks, finish, explain, unit_weights),
         coefficient="fleiss_kappa",
         weights="identity",
         n_units=n_used,
         n_pairable=n_pairable,
         n_coders=_coders_in_use(data),
-        n_boot=n_boot,
-        seed=seed,
-        level=level,
         note=_join(note, f"units: {units}"),
     )
 
@@ -479,10 +468,7 @@ def _generalised_stats(
 def gwet_ac(
     data: ReliabilityData,
     weights: Weights = "identity",
-    *,
-    n_boot: int = 1000,
-    seed: int = 42,
-    level: float = 0.95,
+    **boot: Unpack[Bootstrap],
 ) -> AgreementResult:
     """Gwet's AC1 (identity weights) or AC2 (weighted), any number of coders, missing data."""
     counts, m, units = _unit_table(data)
@@ -498,14 +484,12 @@ def gwet_ac(
         return None
 
     return with_interval(
+        boot,
         Plan(blocks, finish, explain, units),
         coefficient="gwet_ac1" if weights == "identity" else "gwet_ac2",
         weights=weights,
         n_units=_count(units, pairable),
         n_pairable=_count(units * m, pairable),
         n_coders=_coders_in_use(data),
-        n_boot=n_boot,
-        seed=seed,
-        level=level,
         note=_dropped_note(data),
     )

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
+from typing import Unpack
 
 import numpy as np
 
 from annotate.agreement.coefficients import (
     ONE,
     AgreementResult,
+    Bootstrap,
     Plan,
     Weights,
     agreement_weights,
@@ -39,14 +41,11 @@ def cohen_kappa(
     coder_a: object,
     coder_b: object,
     weights: Weights = "identity",
-    *,
-    n_boot: int = 1000,
-    seed: int = 42,
-    level: float = 0.95,
+    **boot: Unpack[Bootstrap],
 ) -> AgreementResult:
     """Cohen's kappa for two coders over the units both labelled (weighted for ordinal)."""
     ia, ib = data.coder_index(coder_a), data.coder_index(coder_b)
-    return _cohen(data, ia, ib, weights, n_boot=n_boot, seed=seed, level=level)
+    return _cohen(data, ia, ib, weights, boot)
 
 
 def _cohen(
@@ -54,10 +53,7 @@ def _cohen(
     ia: int,
     ib: int,
     weights: Weights,
-    *,
-    n_boot: int,
-    seed: int,
-    level: float,
+    boot: Bootstrap,
 ) -> AgreementResult:
     q = data.n_categories
     table = confusion_counts(data, ia, ib).ravel()
@@ -91,6 +87,7 @@ def _cohen(
 
     n = int(table.sum())
     return with_interval(
+        boot,
         Plan((stats,), finish, explain, counts),
         coefficient="cohen_kappa",
         weights=weights,
@@ -98,19 +95,13 @@ def _cohen(
         n_pairable=2 * n,
         n_coders=2,
         coders=names,
-        n_boot=n_boot,
-        seed=seed,
-        level=level,
     )
 
 
 def cohen_kappa_pairs(
     data: ReliabilityData,
     weights: Weights = "identity",
-    *,
-    n_boot: int = 1000,
-    seed: int = 42,
-    level: float = 0.95,
+    **boot: Unpack[Bootstrap],
 ) -> list[AgreementResult]:
     """Cohen's kappa for every pair of coders (pairs with no overlap are reported too).
 
@@ -120,10 +111,10 @@ def cohen_kappa_pairs(
     data.pair_tables()  # one pass over the values for all pairs, before the threads
 
     def one(pair: tuple[int, int]) -> AgreementResult:
-        return _cohen(data, *pair, weights, n_boot=n_boot, seed=seed, level=level)
+        return _cohen(data, *pair, weights, boot)
 
     pairs = list(combinations(range(data.n_coders), 2))
-    if len(pairs) < 8 or n_boot == 0:
+    if len(pairs) < 8 or boot.get("n_boot") == 0:
         return [one(pair) for pair in pairs]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return list(pool.map(one, pairs))

@@ -36,7 +36,7 @@ from annotate.agreement import (
     ranked_disagreements,
     top_confusions,
 )
-from annotate.agreement.coefficients import Metric, Weights
+from annotate.agreement.coefficients import Bootstrap, Metric, Weights
 from annotate.agreement.reliability import text_ids
 
 LABEL_COLUMNS = (
@@ -77,14 +77,6 @@ class VariableOptions(TypedDict):
     top: int
     n_boot: int
     seed: int
-
-
-class Bootstrap(TypedDict):
-    """The bootstrap settings every coefficient of a report shares."""
-
-    n_boot: int
-    seed: int
-    level: float
 
 
 class _Model(BaseModel):
