@@ -18,6 +18,7 @@ from annotate.agreement.report import ReportFilters, plain_summary
 from annotate.agreement.table import figure_table, why_no_figures
 from annotate.core.taxonomy import Taxonomy
 from cli.common import DbOption, JsonOption, app, date_option, friendly_errors, open_db
+from cli.filters import AnnotatorFilter, DocumentFilter
 from workflows.agreement import agreement_report
 
 
@@ -87,9 +88,7 @@ HELP = (
 @friendly_errors
 def agreement(
     db: DbOption = None,
-    document: Annotated[
-        list[int] | None, typer.Option("--document", help="Only this document id (repeat).")
-    ] = None,
+    document: DocumentFilter = None,
     outlet: Annotated[
         list[str] | None, typer.Option("--outlet", help="Only this outlet (repeat).")
     ] = None,
@@ -99,9 +98,7 @@ def agreement(
     date_to: Annotated[
         str | None, typer.Option("--to", help="Articles published on or before YYYY-MM-DD.")
     ] = None,
-    annotator: Annotated[
-        list[str] | None, typer.Option("--annotator", help="Only this annotator (repeat).")
-    ] = None,
+    annotator: AnnotatorFilter = None,
     suggestions: Annotated[
         Suggestions,
         typer.Option(help="Labels made with a suggestion shown, without one, or all."),

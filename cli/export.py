@@ -12,6 +12,7 @@ from annotate.core.errors import SourceDeskError
 from annotate.exports import ALL_FORMATS, SHAPES, ExportFilters, ExportOptions, format_for_path
 from annotate.interchange.labels import LabelImportError, LabelMapping, parse_mapping
 from cli.common import DbOption, JsonOption, app, date_option, friendly_errors, open_db
+from cli.filters import AnnotatorFilter, DocumentFilter
 from workflows.dump import dump_project, load_dump
 from workflows.export import export_to
 from workflows.label_import import import_labels_file
@@ -39,12 +40,8 @@ def export(
     all_revisions: Annotated[
         bool, typer.Option("--all-revisions", help="Every revision, not only current labels.")
     ] = False,
-    document: Annotated[
-        list[int] | None, typer.Option("--document", help="Only this document id (repeat).")
-    ] = None,
-    annotator: Annotated[
-        list[str] | None, typer.Option("--annotator", help="Only this annotator (repeat).")
-    ] = None,
+    document: DocumentFilter = None,
+    annotator: AnnotatorFilter = None,
     since: Annotated[str | None, typer.Option(help="Labels saved on or after YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Labels saved on or before YYYY-MM-DD.")] = None,
     aggregation: Annotated[

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from annotate.core.models import Adjudication, AdjudicationInput, Statement
 from storage.documents import to_statement
-from storage.revisions import require_statement, save_revision, saved
+from storage.revisions import revision_history, save_revision, saved
 from storage.transactions import write
 
 _FIELDS = ("source_type", "also_cites", "confidence", "note", "taxonomy_version")
@@ -50,11 +50,9 @@ def adjudicate(
     data = value.model_dump(include=set(_FIELDS))
     data["also_cites"] = json.dumps(data["also_cites"], ensure_ascii=False)
     with write(db):
-        require_statement(db, value.statement_id)
         save_revision(
             db,
             table="adjudications",
-            parent_column="adjudication_id",
             key={"statement_id": value.statement_id},
             fields={**data, "editor_id": value.editor_id},
             expected_revision=expected_revision,
@@ -67,12 +65,8 @@ def adjudicate(
 
 
 def adjudication_history(db: Database, statement_id: int) -> list[tuple[str, Adjudication]]:
-    rows = db.query(
-        "SELECT r.*, u.name AS editor_name FROM adjudication_revisions r "
-        "JOIN users u ON u.id = r.editor_id WHERE r.statement_id = ? ORDER BY r.id",
-        [statement_id],
-    )
-    return [(r["editor_name"], _to_adjudication(r)) for r in rows]
+    rows = revision_history(db, "adjudications", "editor_id", statement_id)
+    return [(name, _to_adjudication(row)) for name, row in rows]
 
 
 class ReviewFilters(BaseModel):

@@ -18,7 +18,7 @@ from annotate.core.models import LABEL_CONTENT_FIELDS, Annotation, AnnotationInp
 from storage.documents import to_statement
 from storage.errors import NotFoundError
 from storage.project import bump_queue_generation
-from storage.revisions import require_statement, save_revision, saved
+from storage.revisions import revision_history, save_revision, saved
 from storage.statement_status import open_expression
 from storage.transactions import write
 
@@ -108,11 +108,9 @@ def save_annotation(
     """
     value = AnnotationInput.model_validate(value.model_dump())
     with write(db):
-        require_statement(db, value.statement_id)
         save_revision(
             db,
             table="annotations",
-            parent_column="annotation_id",
             key={"statement_id": value.statement_id, "annotator_id": value.annotator_id},
             fields=_to_row(value),
             expected_revision=expected_revision,
@@ -144,7 +142,6 @@ def delete_annotation(
         save_revision(
             db,
             table="annotations",
-            parent_column="annotation_id",
             key={"statement_id": statement_id, "annotator_id": annotator_id},
             fields={name: rows[0][name] for name in _FIELDS},
             expected_revision=expected_revision,
@@ -183,12 +180,8 @@ def annotations_for_statement(db: Database, statement_id: int) -> list[tuple[str
 
 def annotation_history(db: Database, statement_id: int) -> list[tuple[str, Annotation]]:
     """All revisions of all labels on a statement, oldest first."""
-    rows = db.query(
-        "SELECT r.*, u.name AS annotator_name FROM annotation_revisions r "
-        "JOIN users u ON u.id = r.annotator_id WHERE r.statement_id = ? ORDER BY r.id",
-        [statement_id],
-    )
-    return [(r["annotator_name"], _to_annotation(r)) for r in rows]
+    rows = revision_history(db, "annotations", "annotator_id", statement_id)
+    return [(name, _to_annotation(row)) for name, row in rows]
 
 
 def next_statements(db: Database, annotator_id: int, limit: int = 1) -> list[Statement]:

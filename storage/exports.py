@@ -9,7 +9,7 @@ reads Arrow batches instead (storage.arrow_reads).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlite_utils import Database
@@ -37,25 +37,28 @@ def user_names(db: Database) -> dict[int, str]:
     return dict(db.execute("SELECT id, name FROM users").fetchall())
 
 
+def _by_first_revision(db: Database, table: str, person: str) -> list[int]:
+    """The people a revision table names (`person` is its user column), in the order of
+    their first revision: the order of pseudonyms and of export user numbers."""
+    sql = f"SELECT {person} FROM {table} GROUP BY {person} ORDER BY min(id)"
+    return [r[0] for r in db.execute(sql)]
+
+
 def annotators_in_order(db: Database) -> list[str]:
     """Every annotator, ordered by their first saved label (the pseudonym order)."""
-    return [
-        r[0]
-        for r in db.execute(
-            "SELECT u.name FROM annotation_revisions r JOIN users u ON u.id = r.annotator_id "
-            "GROUP BY r.annotator_id ORDER BY min(r.id)"
-        )
-    ]
+    names = user_names(db)
+    return [names[i] for i in _by_first_revision(db, "annotation_revisions", "annotator_id")]
 
 
 def editors_in_order(db: Database) -> list[str]:
-    return [
-        r[0]
-        for r in db.execute(
-            "SELECT u.name FROM adjudication_revisions r JOIN users u ON u.id = r.editor_id "
-            "GROUP BY r.editor_id ORDER BY min(r.id)"
-        )
-    ]
+    names = user_names(db)
+    return [names[i] for i in _by_first_revision(db, "adjudication_revisions", "editor_id")]
+
+
+def _in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """`(:name0, :name1, ...)` and its parameters: the right side of `column IN` a list."""
+    params = {f"{name}{i}": value for i, value in enumerate(values)}
+    return "(" + ", ".join(f":{key}" for key in params) + ")", params
 
 
 def filter_sql(
@@ -73,17 +76,13 @@ def filter_sql(
     if not revisions:
         where.append(f"{t}.deleted = 0")
     if filters.document_ids and documents:
-        marks = ", ".join(f":doc{i}" for i in range(len(filters.document_ids)))
-        where.append(f"s.document_id IN ({marks})")
-        params |= {f"doc{i}": v for i, v in enumerate(filters.document_ids)}
+        marks, values = _in_list("doc", filters.document_ids)
+        where.append(f"s.document_id IN {marks}")
+        params |= values
     if filters.annotators:
-        ids = {n.casefold(): i for i, n in user_names(db).items()}
-        unknown = [n for n in filters.annotators if n.casefold() not in ids]
-        if unknown:
-            raise StorageError(f"annotators: no user named {', '.join(map(repr, unknown))}")
-        marks = ", ".join(f":ann{i}" for i in range(len(filters.annotators)))
-        where.append(f"{t}.annotator_id IN ({marks})")
-        params |= {f"ann{i}": ids[n.casefold()] for i, n in enumerate(filters.annotators)}
+        marks, values = _in_list("ann", annotator_ids(db, filters.annotators))
+        where.append(f"{t}.annotator_id IN {marks}")
+        params |= values
     stamp = f"{t}.created_at" if revisions else f"{t}.updated_at"
     if filters.labelled_from:
         where.append(f"substr({stamp}, 1, 10) >= :from")
@@ -131,10 +130,9 @@ def iter_wide_chunks(
     label_where, params = filter_sql(db, filters, "a", documents=False)
     doc_where = ""
     if filters.document_ids:
-        doc_where = "AND s.document_id IN ({})".format(
-            ", ".join(f":doc{i}" for i in range(len(filters.document_ids)))
-        )
-        params |= {f"doc{i}": v for i, v in enumerate(filters.document_ids)}
+        marks, values = _in_list("doc", filters.document_ids)
+        doc_where = f"AND s.document_id IN {marks}"
+        params |= values
     statements_sql = f"""
         SELECT {_STATEMENT_SQL} FROM statements s JOIN documents d ON d.id = s.document_id
         WHERE s.id > :after AND d.deleted = 0 AND s.kind = 'statement' {doc_where}
@@ -229,16 +227,9 @@ def annotator_ids(db: Database, names: list[str]) -> list[int]:
 def user_ids_in_order(db: Database) -> list[int]:
     """Every user who labelled or adjudicated: annotators by first label, then editors
     who never labelled, by first adjudication (the order of export user numbers)."""
-    rows = db.execute(
-        "SELECT annotator_id FROM annotation_revisions GROUP BY annotator_id ORDER BY min(id)"
-    ).fetchall()
-    ids = [r[0] for r in rows]
-    for (editor,) in db.execute(
-        "SELECT editor_id FROM adjudication_revisions GROUP BY editor_id ORDER BY min(id)"
-    ).fetchall():
-        if editor not in ids:
-            ids.append(editor)
-    return ids
+    ids = _by_first_revision(db, "annotation_revisions", "annotator_id")
+    editors = _by_first_revision(db, "adjudication_revisions", "editor_id")
+    return ids + [editor for editor in editors if editor not in ids]
 
 
 def document_refs(db: Database) -> dict[int, str]:
@@ -258,10 +249,11 @@ def document_text(db: Database, document_id: int) -> str:
 
 def export_languages(db: Database, document_ids: list[int]) -> list[str]:
     """Languages of the live documents (of `document_ids` if given), most documents first."""
-    where, params = "deleted = 0", []
+    where = "deleted = 0"
+    params: dict[str, Any] = {}
     if document_ids:
-        where += f" AND id IN ({', '.join('?' * len(document_ids))})"
-        params = list(document_ids)
+        marks, params = _in_list("doc", document_ids)
+        where += f" AND id IN {marks}"
     return [
         r[0]
         for r in db.execute(

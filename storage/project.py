@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TypedDict, Unpack
 
 from sqlite_utils import Database
 
@@ -134,26 +135,25 @@ def _next_version(db: Database, version: str) -> str:
     return f"{base}+{n}"
 
 
+class SettingsChange(TypedDict, total=False):
+    """The settings a save may change besides the scale (whose change has rules of its
+    own, workflows.scale), declared once for the storage call and the workflow that passes
+    them on. A setting left out, or None, keeps its value."""
+
+    name: str | None
+    annotators_per_statement: int | None
+    suggestions_enabled: bool | None
+
+
 def update_settings(
-    db: Database,
-    *,
-    name: str | None = None,
-    scale: str | None = None,
-    annotators_per_statement: int | None = None,
-    suggestions_enabled: bool | None = None,
+    db: Database, *, scale: str | None = None, **settings: Unpack[SettingsChange]
 ) -> Project:
     with write(db):
         project = get_project(db)
-        changes: dict[str, object] = {}
-        if name is not None:
-            changes["name"] = name
+        changes: dict[str, object] = {k: v for k, v in settings.items() if v is not None}
         if scale is not None:
             scale_preset(scale)
             changes["scale_preset"] = scale
-        if annotators_per_statement is not None:
-            changes["annotators_per_statement"] = annotators_per_statement
-        if suggestions_enabled is not None:
-            changes["suggestions_enabled"] = suggestions_enabled
         updated = project.model_copy(update=changes)
         Project.model_validate(updated.model_dump())  # re-validate (names the bad field)
         db.execute(

@@ -20,19 +20,30 @@ def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]
         yield values[i : i + size]
 
 
+def _rows_in(
+    db: Database, sql: str, values: Sequence[Any], *, repeat: int = 1
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of `sql` for every value, asked in chunks that stay under SQLite's limit
+    on parameters. `{marks}` in `sql` stands for one chunk's placeholders; a query that
+    lists them `repeat` times gets that many copies of the chunk."""
+    for chunk in _chunks(values, CHUNK // repeat):
+        marks = ", ".join("?" * len(chunk))
+        yield from db.execute(sql.format(marks=marks), [*chunk] * repeat)
+
+
 def documents_by_ref(db: Database, refs: Sequence[str]) -> dict[str, int]:
     """{ref: document id} for refs that name a document by external id or content hash
     (the lowest id when several do)."""
     out: dict[str, int] = {}
+    sql = (
+        "SELECT id, external_id, content_hash FROM documents "
+        "WHERE external_id IN ({marks}) OR content_hash IN ({marks}) ORDER BY id"
+    )
+    # Chunk by chunk: a row may also carry a ref of another chunk, and only the query of
+    # that ref's own chunk sees all of its documents in id order.
     for chunk in _chunks(list(refs), CHUNK // 2):
-        marks = ", ".join("?" * len(chunk))
-        rows = db.execute(
-            f"SELECT id, external_id, content_hash FROM documents "
-            f"WHERE external_id IN ({marks}) OR content_hash IN ({marks}) ORDER BY id",
-            [*chunk, *chunk],
-        ).fetchall()
         wanted = set(chunk)
-        for doc_id, external_id, digest in rows:
+        for doc_id, external_id, digest in _rows_in(db, sql, chunk, repeat=2):
             for ref in (external_id, digest):
                 if ref in wanted and ref not in out:
                     out[ref] = doc_id
@@ -40,15 +51,8 @@ def documents_by_ref(db: Database, refs: Sequence[str]) -> dict[str, int]:
 
 
 def documents_by_hash(db: Database, hashes: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for chunk in _chunks(list(hashes)):
-        marks = ", ".join("?" * len(chunk))
-        out.update(
-            db.execute(
-                f"SELECT content_hash, id FROM documents WHERE content_hash IN ({marks})", chunk
-            ).fetchall()
-        )
-    return out
+    sql = "SELECT content_hash, id FROM documents WHERE content_hash IN ({marks})"
+    return dict(_rows_in(db, sql, list(hashes)))
 
 
 def statements_of_documents(
@@ -56,25 +60,19 @@ def statements_of_documents(
 ) -> dict[int, list[tuple[int, int, int, str]]]:
     """{document id: [(statement id, start, end, text)] in position order}."""
     out: dict[int, list[tuple[int, int, int, str]]] = {d: [] for d in document_ids}
-    for chunk in _chunks(list(document_ids)):
-        marks = ", ".join("?" * len(chunk))
-        for doc_id, sid, start, end, text in db.execute(
-            f'SELECT document_id, id, start, "end", text FROM statements '
-            f"WHERE document_id IN ({marks}) ORDER BY document_id, position",
-            chunk,
-        ):
-            out[doc_id].append((sid, start, end, text))
+    rows = _rows_in(
+        db,
+        'SELECT document_id, id, start, "end", text FROM statements '
+        "WHERE document_id IN ({marks}) ORDER BY document_id, position",
+        list(document_ids),
+    )
+    for doc_id, sid, start, end, text in rows:
+        out[doc_id].append((sid, start, end, text))
     return out
 
 
 def statement_texts(db: Database, ids: Sequence[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for chunk in _chunks(list(ids)):
-        marks = ", ".join("?" * len(chunk))
-        out.update(
-            db.execute(f"SELECT id, text FROM statements WHERE id IN ({marks})", chunk).fetchall()
-        )
-    return out
+    return dict(_rows_in(db, "SELECT id, text FROM statements WHERE id IN ({marks})", list(ids)))
 
 
 def user_ids(db: Database) -> dict[str, int]:
@@ -85,33 +83,18 @@ def user_ids(db: Database) -> dict[str, int]:
 def existing_labels(db: Database, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bool]:
     """{(statement id, user id): deleted} for the pairs that have a label row."""
     wanted = set(pairs)
-    statements = sorted({s for s, _ in wanted})
-    out: dict[tuple[int, int], bool] = {}
-    for chunk in _chunks(statements):
-        marks = ", ".join("?" * len(chunk))
-        for sid, uid, deleted in db.execute(
-            f"SELECT statement_id, annotator_id, deleted FROM annotations "
-            f"WHERE statement_id IN ({marks})",
-            chunk,
-        ):
-            if (sid, uid) in wanted:
-                out[(sid, uid)] = bool(deleted)
-    return out
+    rows = _rows_in(
+        db,
+        "SELECT statement_id, annotator_id, deleted FROM annotations "
+        "WHERE statement_id IN ({marks})",
+        sorted({s for s, _ in wanted}),
+    )
+    return {(sid, uid): bool(deleted) for sid, uid, deleted in rows if (sid, uid) in wanted}
 
 
 def adjudicated_statements(db: Database, ids: Sequence[int]) -> set[int]:
-    out: set[int] = set()
-    for chunk in _chunks(list(ids)):
-        marks = ", ".join("?" * len(chunk))
-        out.update(
-            r[0]
-            for r in db.execute(
-                f"SELECT statement_id FROM adjudications WHERE deleted = 0 "
-                f"AND statement_id IN ({marks})",
-                chunk,
-            )
-        )
-    return out
+    sql = "SELECT statement_id FROM adjudications WHERE deleted = 0 AND statement_id IN ({marks})"
+    return {r[0] for r in _rows_in(db, sql, list(ids))}
 
 
 # --- dump restore ------------------------------------------------------------------------

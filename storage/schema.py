@@ -47,6 +47,24 @@ _ANNOTATION_COLUMNS = (
 )
 
 
+def _history_table(record: str, person: str, columns: str) -> str:
+    """The history of a revisioned record (an annotation, an adjudication): a copy of the
+    record's columns at each save or delete, found by statement. Both records keep their
+    history the same way (storage.revisions), so one text declares both tables. It is part
+    of the released first step: the SQL it returns must never change."""
+    return f"""CREATE TABLE {record}_revisions (
+            id INTEGER PRIMARY KEY,
+            {record}_id INTEGER NOT NULL REFERENCES {record}s(id),
+            statement_id INTEGER NOT NULL REFERENCES statements(id),
+            {person} INTEGER NOT NULL REFERENCES users(id),
+            revision INTEGER NOT NULL,
+            {columns}
+            created_at TEXT NOT NULL,
+            UNIQUE ({record}_id, revision)
+        );
+        CREATE INDEX {record}_revisions_statement ON {record}_revisions(statement_id);"""
+
+
 @migrations(name="0001_initial")
 def _initial(db: Database) -> None:
     run_script(
@@ -132,17 +150,7 @@ def _initial(db: Database) -> None:
             UNIQUE (statement_id, annotator_id)
         );
         CREATE INDEX annotations_annotator ON annotations(annotator_id, updated_at);
-        CREATE TABLE annotation_revisions (
-            id INTEGER PRIMARY KEY,
-            annotation_id INTEGER NOT NULL REFERENCES annotations(id),
-            statement_id INTEGER NOT NULL REFERENCES statements(id),
-            annotator_id INTEGER NOT NULL REFERENCES users(id),
-            revision INTEGER NOT NULL,
-            {_ANNOTATION_COLUMNS}
-            created_at TEXT NOT NULL,
-            UNIQUE (annotation_id, revision)
-        );
-        CREATE INDEX annotation_revisions_statement ON annotation_revisions(statement_id);
+        {_history_table("annotation", "annotator_id", _ANNOTATION_COLUMNS)}
         CREATE TABLE adjudications (
             id INTEGER PRIMARY KEY,
             statement_id INTEGER NOT NULL UNIQUE REFERENCES statements(id),
@@ -152,17 +160,7 @@ def _initial(db: Database) -> None:
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );
-        CREATE TABLE adjudication_revisions (
-            id INTEGER PRIMARY KEY,
-            adjudication_id INTEGER NOT NULL REFERENCES adjudications(id),
-            statement_id INTEGER NOT NULL REFERENCES statements(id),
-            editor_id INTEGER NOT NULL REFERENCES users(id),
-            revision INTEGER NOT NULL,
-            {_LABEL_COLUMNS}
-            created_at TEXT NOT NULL,
-            UNIQUE (adjudication_id, revision)
-        );
-        CREATE INDEX adjudication_revisions_statement ON adjudication_revisions(statement_id);
+        {_history_table("adjudication", "editor_id", _LABEL_COLUMNS)}
         """
         + _APPEND_ONLY.format(table="annotation_revisions")
         + _APPEND_ONLY.format(table="adjudication_revisions"),

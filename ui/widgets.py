@@ -199,3 +199,11 @@ def section_control(sections: tuple[str, ...], key: str) -> str:
         "Section", sections, key=key, required=True, label_visibility="collapsed"
     )
     return str(chosen or sections[0])
+
+
+def sectioned_page(title: str, sections: dict[str, Callable[[], None]], key: str) -> None:
+    """A page made of sections (Documents, Settings): its title, the message the last save
+    left at its top, the kept choice of section and the chosen section's content."""
+    st.title(title)
+    show_flash()
+    sections[section_control(tuple(sections), key)]()

@@ -15,19 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from annotate import interchange
 from annotate.core.models import utcnow
 from annotate.exports import atomic_path
-from annotate.interchange import (
-    DERIVED,
-    TABLES,
-    DumpError,
-    RowChecker,
-    end_line,
-    header_line,
-    lines_limited,
-    parse_dump,
-    row_line,
-)
 from storage.bulk import refresh_statements
 from storage.connection import Database
 from storage.errors import StorageError
@@ -57,13 +47,13 @@ def dump_project(db: Database, out: Path, *, chunk_size: int = 5_000) -> dict[st
     get_project(db)
     counts: dict[str, int] = {}
     with atomic_path(Path(out)) as temp, temp.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write(header_line(schema_version(db), utcnow().isoformat()))
-        for table in TABLES:
+        fh.write(interchange.header_line(schema_version(db), utcnow().isoformat()))
+        for table in interchange.TABLES:
             counts[table] = 0
             for row in table_rows(db, table, chunk_size):
-                fh.write(row_line(table, row))
+                fh.write(interchange.row_line(table, row))
                 counts[table] += 1
-        fh.write(end_line(counts))
+        fh.write(interchange.end_line(counts))
     return counts
 
 
@@ -73,16 +63,16 @@ def load_dump(
     """Restore a dump into an empty database in one transaction; returns rows per table.
     Raises DumpError listing every problem (with its line) and writes nothing."""
     path = Path(path)
-    if not is_empty(db, TABLES):
+    if not is_empty(db, interchange.TABLES):
         raise StorageError(f"{path}: a dump can only be loaded into an empty database")
-    types = column_types(db, TABLES)
+    types = column_types(db, interchange.TABLES)
     columns = {t: set(c) for t, c in types.items()}
     version = schema_version(db)
 
     def rows() -> Iterator[tuple[int, str, dict[str, Any]]]:
-        checker = RowChecker(types=types, keep_roles=keep_roles)
-        yield from parse_dump(
-            lines_limited(path, max_bytes),
+        checker = interchange.RowChecker(types=types, keep_roles=keep_roles)
+        yield from interchange.parse_dump(
+            interchange.lines_limited(path, max_bytes),
             columns,
             schema_version=version,
             source=path.name,
@@ -93,9 +83,9 @@ def load_dump(
         for _ in rows():  # validation pass: nothing is written unless every line is good
             pass
     except UnicodeDecodeError as exc:
-        raise DumpError(f"{path.name}: not UTF-8 text ({exc.reason})") from None
-    counts = dict.fromkeys(TABLES, 0)
-    lines: dict[str, dict[int, int]] = {t: {} for t in TABLES}
+        raise interchange.DumpError(f"{path.name}: not UTF-8 text ({exc.reason})") from None
+    counts = dict.fromkeys(interchange.TABLES, 0)
+    lines: dict[str, dict[int, int]] = {t: {} for t in interchange.TABLES}
     with write(db):
         defer_foreign_keys(db)
         batch: list[dict[str, Any]] = []
@@ -106,7 +96,9 @@ def load_dump(
             failed = insert_rows(db, current, batch)
             if failed is not None:
                 reason = integrity_error(db, current, batch[failed])
-                raise DumpError(f"{path.name}: line {numbers[failed]}: {current}: {reason}")
+                raise interchange.DumpError(
+                    f"{path.name}: line {numbers[failed]}: {current}: {reason}"
+                )
 
         for number, table, row in rows():
             if table != current and batch:
@@ -114,7 +106,7 @@ def load_dump(
                 batch, numbers = [], []
             current = table
             if table == "users":
-                row = {**row, "password_hash": "", **DERIVED}
+                row = {**row, "password_hash": "", **interchange.DERIVED}
             counts[table] += 1
             key = row.get("id", counts[table])
             if isinstance(key, int):
@@ -137,6 +129,6 @@ def load_dump(
             for sid in statements_off_their_text(db)
         ]
         if problems:
-            raise DumpError("\n".join(problems))
+            raise interchange.DumpError("\n".join(problems))
         refresh_statements(db)
     return counts

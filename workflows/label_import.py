@@ -15,32 +15,14 @@ import gc
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 from pydantic import BaseModel, Field, ValidationError
 
+from annotate import interchange
 from annotate.core.models import AdjudicationInput, User
 from annotate.core.taxonomy import RatingScale, Taxonomy, scale_preset
 from annotate.documents import ParsedDocument
-from annotate.interchange import (
-    ImportedStatement,
-    ImportPlan,
-    LabelImportError,
-    LabelMapping,
-    apply_mapping,
-    check_plan,
-    decode,
-    merge_statements,
-    parse_doccano,
-    parse_doccano_csv,
-    parse_labelstudio,
-    parse_labelstudio_csv,
-    read_label_names,
-    read_limited,
-    read_users,
-    rebuild_document,
-    statement_order,
-)
 from storage.adjudications import adjudicate
 from storage.bulk import (
     add_inactive_users,
@@ -125,52 +107,67 @@ def read_plan(
     users_file: Path | None = None,
     labels_file: Path | None = None,
     max_bytes: int = MAX_IMPORT_BYTES,
-) -> ImportPlan:
+) -> interchange.ImportPlan:
     """An import plan from a Label Studio or doccano file (the shape is recognised from
     the file unless `kind` says). A Label Studio export's users listing
     (`<name>.users.json` beside it) names the people `completed_by` numbers."""
     path = Path(path)
-    text = decode(read_limited(path, max_bytes))
+    text = interchange.decode(interchange.read_limited(path, max_bytes))
     if kind == "auto":
         kind = detect_kind(path, text)
+
+    def listing(side: Path) -> str:
+        """A users or labels file that goes with the export (JSON, UTF-8)."""
+        return interchange.read_limited(side, max_bytes).decode("utf-8")
+
     if kind in ("labelstudio", "labelstudio-csv"):
         sibling = path.with_name(f"{path.stem}.users.json")
         users_path = users_file or (sibling if sibling.is_file() else None)
-        users = (
-            read_users(read_limited(users_path, max_bytes).decode("utf-8")) if users_path else {}
+        users = interchange.read_users(listing(users_path)) if users_path else {}
+        parse = (
+            interchange.parse_labelstudio
+            if kind == "labelstudio"
+            else interchange.parse_labelstudio_csv
         )
-        if kind == "labelstudio":
-            return parse_labelstudio(text, taxonomy, scale, source=path.name, users=users)
-        return parse_labelstudio_csv(text, taxonomy, scale, source=path.name, users=users)
+        return parse(text, taxonomy, scale, source=path.name, users=users)
     if kind == "doccano-csv":
-        return parse_doccano_csv(text, taxonomy, scale, default_user=default_user, source=path.name)
+        return interchange.parse_doccano_csv(
+            text, taxonomy, scale, default_user=default_user, source=path.name
+        )
     names = None
     if labels_file is not None:
         try:
-            names = read_label_names(read_limited(labels_file, max_bytes).decode("utf-8"))
+            names = interchange.read_label_names(listing(labels_file))
         except (json.JSONDecodeError, ValueError, KeyError) as exc:
-            raise LabelImportError(
+            raise interchange.LabelImportError(
                 [f"{labels_file.name}: not a doccano labels file ({exc})"]
             ) from None
-    return parse_doccano(
+    return interchange.parse_doccano(
         text, taxonomy, scale, default_user=default_user, source=path.name, label_names=names
     )
+
+
+class ReadingOptions(TypedDict, total=False):
+    """How `read_plan` reads a file, passed on unchanged by `import_labels_file` (the
+    defaults are `read_plan`'s)."""
+
+    kind: LabelFileKind
+    default_user: str
+    users_file: Path | None
+    labels_file: Path | None
+    max_bytes: int
 
 
 def import_labels_file(
     db: Database,
     path: Path,
     *,
-    kind: LabelFileKind = "auto",
-    default_user: str = "doccano",
-    users_file: Path | None = None,
-    labels_file: Path | None = None,
-    mapping: LabelMapping | None = None,
+    mapping: interchange.LabelMapping | None = None,
     with_labels: bool = True,
     overwrite: bool = False,
-    max_bytes: int = MAX_IMPORT_BYTES,
+    **reading: Unpack[ReadingOptions],
 ) -> ImportSummary:
-    """Read a file and import it (see `import_labels`)."""
+    """Read a file (`reading`: how, see `read_plan`) and import it (see `import_labels`)."""
     taxonomy = get_taxonomy(db)
     scale = scale_preset(get_project(db).scale_preset).primary
     # An import makes a few objects per label and frees none until it ends: the cyclic
@@ -178,16 +175,7 @@ def import_labels_file(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        plan = read_plan(
-            path,
-            taxonomy,
-            scale,
-            kind=kind,
-            default_user=default_user,
-            users_file=users_file,
-            labels_file=labels_file,
-            max_bytes=max_bytes,
-        )
+        plan = read_plan(path, taxonomy, scale, **reading)
         return import_labels(
             db, plan, mapping=mapping, with_labels=with_labels, overwrite=overwrite
         )
@@ -197,7 +185,7 @@ def import_labels_file(
 
 
 def _match_existing(
-    item: ImportedStatement, statements: list[tuple[int, int, int, str]]
+    item: interchange.ImportedStatement, statements: list[tuple[int, int, int, str]]
 ) -> int | None:
     if item.start is not None and item.end is not None:
         for sid, start, end, text in statements:
@@ -212,18 +200,18 @@ def _match_existing(
 
 def import_labels(
     db: Database,
-    plan: ImportPlan,
+    plan: interchange.ImportPlan,
     *,
-    mapping: LabelMapping | None = None,
+    mapping: interchange.LabelMapping | None = None,
     with_labels: bool = True,
     overwrite: bool = False,
 ) -> ImportSummary:
     """Add the statements of an import plan (creating their documents when unknown) and,
     with `with_labels`, their labels by the named people; all or nothing."""
     taxonomy = get_taxonomy(db)
-    merge_statements(plan)
-    apply_mapping(plan, taxonomy, mapping or LabelMapping())
-    problems = list(plan.problems) + check_plan(plan)
+    interchange.merge_statements(plan)
+    interchange.apply_mapping(plan, taxonomy, mapping or interchange.LabelMapping())
+    problems = list(plan.problems) + interchange.check_plan(plan)
     matched: dict[int, int] = {}  # plan index -> statement id
     by_ref: dict[str, list[int]] = {}
     by_id: list[int] = []
@@ -264,10 +252,12 @@ def import_labels(
         if ref in known:
             continue
         items = [plan.statements[i] for i in indexes]
-        parsed, trouble = rebuild_document("" if ref.startswith("\0") else ref, items, plan.source)
+        parsed, trouble = interchange.rebuild_document(
+            "" if ref.startswith("\0") else ref, items, plan.source
+        )
         problems += trouble
         if parsed is not None:
-            rebuilt.append((parsed, [indexes[k] for k in statement_order(items)]))
+            rebuilt.append((parsed, [indexes[k] for k in interchange.statement_order(items)]))
     users = user_ids(db)
     new_users: dict[str, str] = {}
     if with_labels:
@@ -286,7 +276,7 @@ def import_labels(
                     continue
                 new_users[folded] = label.annotator
     if problems:
-        raise LabelImportError(problems)
+        raise interchange.LabelImportError(problems)
     summary = ImportSummary(statements_matched=len(matched), labels_skipped=plan.skipped_labels)
     with write(db):
         if rebuilt:
@@ -299,7 +289,7 @@ def import_labels(
             for parsed, indexes in rebuilt:
                 ids = [s[0] for s in stored[doc_ids[parsed.content_hash]]]
                 if len(ids) != len(indexes):
-                    raise LabelImportError(
+                    raise interchange.LabelImportError(
                         [
                             f"{plan.source}: document {parsed.external_id or parsed.title!r}: "
                             "its statements do not match an existing document with the same "
@@ -316,7 +306,7 @@ def import_labels(
 
 def _write_labels(
     db: Database,
-    plan: ImportPlan,
+    plan: interchange.ImportPlan,
     matched: dict[int, int],
     users: dict[str, int],
     new_users: dict[str, str],
@@ -385,7 +375,7 @@ def _write_labels(
         if v.statement_id in adjudicated
     ]
     if conflicts and not overwrite:
-        raise LabelImportError(conflicts)
+        raise interchange.LabelImportError(conflicts)
     fresh = [v for _, v in labels if (v.statement_id, v.annotator_id) not in existing]
     again = [v for _, v in labels if (v.statement_id, v.annotator_id) in existing]
     summary.labels = bulk_add_annotations(db, fresh, imported_from=plan.source)

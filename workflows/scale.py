@@ -10,13 +10,14 @@ scale.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
 from annotate.core.errors import SourceDeskError
 from annotate.core.models import AnnotationInput, Project
 from annotate.core.taxonomy import ScalePreset, Taxonomy, check_keys, scale_preset
 from storage import annotations as store
 from storage.connection import Database
-from storage.project import get_project, update_settings, update_taxonomy
+from storage.project import SettingsChange, get_project, update_settings, update_taxonomy
 from storage.transactions import write
 
 __all__ = [
@@ -141,23 +142,17 @@ def change_scale(db: Database, new: str, mapping: LevelMapping | None = None) ->
 def update_project_settings(
     db: Database,
     *,
-    name: str | None = None,
     scale: str | None = None,
-    annotators_per_statement: int | None = None,
-    suggestions_enabled: bool | None = None,
     require_enter: bool | None = None,
     mapping: LevelMapping | None = None,
+    **settings: Unpack[SettingsChange],
 ) -> Project:
     """The Settings form's save, all or nothing: a scale change goes through
-    `change_scale`; `require_enter` makes annotators confirm each label with Enter."""
+    `change_scale`; `require_enter` makes annotators confirm each label with Enter; the
+    other `settings` are stored as they are."""
     with write(db):
         if scale is not None:
             change_scale(db, scale, mapping)
         if require_enter is not None:
             store.set_require_enter(db, require_enter)
-        return update_settings(
-            db,
-            name=name,
-            annotators_per_statement=annotators_per_statement,
-            suggestions_enabled=suggestions_enabled,
-        )
+        return update_settings(db, **settings)

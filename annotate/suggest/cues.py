@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from annotate.suggest.attribution import Analysis, analyse
 from annotate.suggest.lexicon import (
@@ -158,51 +159,22 @@ def _reading(
         speaker = with_speaker[0].speaker if with_speaker else None
         span = (speaker.start, speaker.end) if speaker is not None else None
     cues: dict[tuple[int, int, str], Cue] = {}
+
+    def add(kind: CueKind, start: int, end: int, pattern: str) -> None:
+        # one cue per phrase and kind: the first reading of it stands
+        cues.setdefault((start, end, kind), _cue(text, kind, start, end, pattern))
+
     embedded = {id(v.attribution) for v in votes if v.embedded}
     for a, s in zip(analysis.attributions, speakers, strict=True):
         if id(a) in embedded:
             continue
-        cues.setdefault(
-            (a.start, a.end, a.predicate.kind),
-            Cue.model_construct(
-                kind=a.predicate.kind,
-                start=a.start,
-                end=a.end,
-                text=text[a.start : a.end],
-                pattern=a.predicate.id,
-            ),
-        )
+        add(a.predicate.kind, a.start, a.end, a.predicate.id)
         if s is not None and s.cue is not None and s.kind in SPEAKER_CUE_KIND:
-            kind = SPEAKER_CUE_KIND[s.kind]
-            cues.setdefault(
-                (s.cue[0], s.cue[1], kind),
-                Cue.model_construct(
-                    kind=kind,
-                    start=s.cue[0],
-                    end=s.cue[1],
-                    text=text[s.cue[0] : s.cue[1]],
-                    pattern=f"{lex.language}.speaker.{s.kind}",
-                ),
-            )
+            add(SPEAKER_CUE_KIND[s.kind], *s.cue, f"{lex.language}.speaker.{s.kind}")
     for hit in analysis.markers:
-        cues.setdefault(
-            (hit.start, hit.end, hit.marker.kind),
-            Cue.model_construct(
-                kind=hit.marker.kind,
-                start=hit.start,
-                end=hit.end,
-                text=text[hit.start : hit.end],
-                pattern=hit.marker.id,
-            ),
-        )
+        add(hit.marker.kind, hit.start, hit.end, hit.marker.id)
     ordered_cues = sorted(cues.values(), key=lambda c: (c.start, -c.end))
-    source = (
-        Cue.model_construct(
-            kind="source", start=span[0], end=span[1], text=text[span[0] : span[1]], pattern="span"
-        )
-        if span is not None
-        else None
-    )
+    source = _cue(text, "source", *span, "span") if span is not None else None
     pronoun = (
         primary_vote is not None
         and primary_vote.speaker is not None
@@ -226,6 +198,14 @@ def _reading(
         votes=tuple(votes),
         primary=primary_vote,
         needs_context=pronoun or (bare and primary == UNATTRIBUTED),
+    )
+
+
+def _cue(text: str, kind: CueKind | Literal["source"], start: int, end: int, pattern: str) -> Cue:
+    """The cue over `text[start:end]`. Built without validation: its offsets and kind come
+    from the lexicon's own matches, never from input."""
+    return Cue.model_construct(
+        kind=kind, start=start, end=end, text=text[start:end], pattern=pattern
     )
 
 

@@ -10,11 +10,12 @@ download is neutralised (`ui.widgets.csv_download`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pydantic import BaseModel
 
 import storage
 from annotate.agreement.report import ReportFilters, VariableAgreement, plain_summary
@@ -52,6 +53,37 @@ SUGGESTION_CHOICES: dict[str, bool | None] = {
 VARIABLE_TITLES = {"source_type": "Source type", "confidence": "Confidence"}
 BAND_BADGE = {"reliable": "green", "tentative": "orange", "unreliable": "red"}
 POOLED = "All annotators together"
+# What each tab shows and how to read it, above its content.
+TAB_INTROS = {
+    "Figures": (
+        "How to read α (Krippendorff's alpha): 0.80 or more, reliable; 0.667 to 0.80, "
+        "tentative conclusions only; below 0.667, unreliable. Percent agreement ignores "
+        "agreement by chance: read it beside the others."
+    ),
+    "Per label": (
+        "Specific agreement: of the times a label was given, how often another annotator "
+        "gave the same label to the same statement."
+    ),
+    "Per annotator": (
+        "Each annotator against the others (each statement counts once), how α would "
+        "change without them, and how often they matched the final label."
+    ),
+    "Suggestions": (
+        "α over the labels made while a cue suggestion was shown, and over those made "
+        "without one. A higher α with suggestions can mean the suggestion steered "
+        "annotators rather than that the task got easier."
+    ),
+    "Disagreements": (
+        "Statements with the most disagreement first (the score the Review page sorts by: "
+        "the share of annotator pairs that chose different source types, plus up to 0.1 "
+        "for a spread in confidence). Statements everyone agrees on are left out."
+    ),
+    "Aggregated labels": (
+        "One label per statement. A final label set by an editor always wins; otherwise "
+        "the majority, and a tie stays a tie. Dawid–Skene weighs each annotator by how "
+        "reliable they have been. Confidence: the lower middle rating."
+    ),
+}
 
 Namer = Callable[[str], str]
 
@@ -123,6 +155,13 @@ def _table(frame: pd.DataFrame, **kwargs: Any) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
 
 
+def _offer(frame: pd.DataFrame, name: str, key: str) -> None:
+    """A table with its CSV download beneath (`name`.csv): what readers see is what they
+    can take away."""
+    _table(frame)
+    csv_download(frame, name, key)
+
+
 def _namer(variable: str, taxonomy: Taxonomy, scale: RatingScale) -> Namer:
     if variable == "source_type":
         return lambda key: type_name(taxonomy, key)
@@ -169,36 +208,37 @@ def render() -> None:
         f"{report.n_documents} documents, by {len(report.annotators)} annotators. "
         f"Intervals: {report.level:.0%}, from {report.n_boot} resamples of the statements."
     )
-    tabs = st.tabs(
-        ["Figures", "Confusions", "Per label", "Per annotator", "Suggestions",
-         "Disagreements", "Aggregated labels"]
-    )  # fmt: skip
-    with tabs[0]:
-        _figures(view)
-    with tabs[1]:
-        _confusions(view, namers)
-    with tabs[2]:
-        _per_label(view, namers)
-    with tabs[3]:
-        _per_annotator(view)
-    with tabs[4]:
-        _suggestions(view)
-    with tabs[5]:
-        _disagreements(view, titles, namers)
-    with tabs[6]:
-        _aggregated(view, titles, namers)
+    tabs: dict[str, Callable[[], None]] = {
+        "Figures": lambda: _figures(view),
+        "Confusions": lambda: _confusions(view, namers),
+        "Per label": lambda: _per_label(view, namers),
+        "Per annotator": lambda: _per_annotator(view),
+        "Suggestions": lambda: _suggestions(view),
+        "Disagreements": lambda: _disagreements(view, titles, namers),
+        "Aggregated labels": lambda: _aggregated(view, titles, namers),
+    }
+    for tab, (name, show) in zip(st.tabs(list(tabs)), tabs.items(), strict=True):
+        with tab:
+            if name in TAB_INTROS:
+                st.caption(TAB_INTROS[name])
+            show()
 
 
 def _variables(view: AgreementView) -> tuple[VariableAgreement, VariableAgreement]:
     return view.report.source_type, view.report.confidence
 
 
+def _breakdowns(
+    view: AgreementView, rows: Callable[[VariableAgreement], Sequence[BaseModel]]
+) -> Iterator[tuple[VariableAgreement, pd.DataFrame]]:
+    """Each variable under its heading, with one of its breakdowns (`rows`: per label, per
+    annotator) as a frame: the tabs that break agreement down show both variables alike."""
+    for var in _variables(view):
+        st.subheader(VARIABLE_TITLES[var.variable])
+        yield var, pd.DataFrame([r.model_dump() for r in rows(var)])
+
+
 def _figures(view: AgreementView) -> None:
-    st.caption(
-        "How to read α (Krippendorff's alpha): 0.80 or more, reliable; 0.667 to 0.80, "
-        "tentative conclusions only; below 0.667, unreliable. Percent agreement ignores "
-        "agreement by chance: read it beside the others."
-    )
     table = figure_table(view.report)
     for var in _variables(view):
         st.subheader(VARIABLE_TITLES[var.variable])
@@ -265,18 +305,11 @@ def _confusions(view: AgreementView, namers: dict[str, Namer]) -> None:
     if pairs.empty:
         st.caption("No disagreement on this variable.")
         return
-    _table(pairs)
-    csv_download(pairs, f"confused_pairs_{variable}", f"agr_dl_pairs_{variable}")
+    _offer(pairs, f"confused_pairs_{variable}", f"agr_dl_pairs_{variable}")
 
 
 def _per_label(view: AgreementView, namers: dict[str, Namer]) -> None:
-    st.caption(
-        "Specific agreement: of the times a label was given, how often another annotator "
-        "gave the same label to the same statement."
-    )
-    for var in _variables(view):
-        st.subheader(VARIABLE_TITLES[var.variable])
-        frame = pd.DataFrame([r.model_dump() for r in var.labels])
+    for var, frame in _breakdowns(view, lambda var: var.labels):
         if frame.empty or not (frame["n_values"] > 0).any():
             st.caption("No labels.")
             continue
@@ -299,18 +332,11 @@ def _per_label(view: AgreementView, namers: dict[str, Namer]) -> None:
             decimals={"specific_agreement": 2, "alpha_binary": 2},
             names={"label": name, "most_confused_with": name},
         )
-        _table(people)
-        csv_download(people, f"per_label_{var.variable}", f"agr_dl_label_{var.variable}")
+        _offer(people, f"per_label_{var.variable}", f"agr_dl_label_{var.variable}")
 
 
 def _per_annotator(view: AgreementView) -> None:
-    st.caption(
-        "Each annotator against the others (each statement counts once), how α would "
-        "change without them, and how often they matched the final label."
-    )
-    for var in _variables(view):
-        st.subheader(VARIABLE_TITLES[var.variable])
-        frame = pd.DataFrame([r.model_dump() for r in var.annotators])
+    for var, frame in _breakdowns(view, lambda var: var.annotators):
         frame["median_seconds"] = frame["coder"].map(median_seconds_per_label(session.db()))
         long = frame.melt(
             id_vars="coder",
@@ -347,16 +373,10 @@ def _per_annotator(view: AgreementView) -> None:
                 "agreement_with_adjudicated": 2,
             },
         )
-        _table(people)
-        csv_download(people, f"per_annotator_{var.variable}", f"agr_dl_coder_{var.variable}")
+        _offer(people, f"per_annotator_{var.variable}", f"agr_dl_coder_{var.variable}")
 
 
 def _suggestions(view: AgreementView) -> None:
-    st.caption(
-        "α over the labels made while a cue suggestion was shown, and over those made "
-        "without one. A higher α with suggestions can mean the suggestion steered "
-        "annotators rather than that the task got easier."
-    )
     frame = suggestion_table(view.report)
     shown = frame[frame["shown"]]
     people = pd.DataFrame(
@@ -371,8 +391,7 @@ def _suggestions(view: AgreementView) -> None:
         }
     )
     if not people.empty:
-        _table(people)
-        csv_download(people, "suggestions", "agr_dl_suggestions")
+        _offer(people, "suggestions", "agr_dl_suggestions")
     hidden = frame[~frame["shown"]]
     if not hidden.empty:
         st.caption(
@@ -389,11 +408,6 @@ def _suggestions(view: AgreementView) -> None:
 
 
 def _disagreements(view: AgreementView, titles: dict[int, str], namers: dict[str, Namer]) -> None:
-    st.caption(
-        "Statements with the most disagreement first (the score the Review page sorts by: "
-        "the share of annotator pairs that chose different source types, plus up to 0.1 "
-        "for a spread in confidence). Statements everyone agrees on are left out."
-    )
     table = view.disagreements
     if table.empty:
         st.caption("No disagreement among these labels.")
@@ -414,16 +428,10 @@ def _disagreements(view: AgreementView, titles: dict[int, str], namers: dict[str
             "Text": [view.texts.get(int(s), "") for s in table["statement_id"]],
         }
     )
-    _table(frame)
-    csv_download(frame, "disagreements", "agr_dl_disagreements")
+    _offer(frame, "disagreements", "agr_dl_disagreements")
 
 
 def _aggregated(view: AgreementView, titles: dict[int, str], namers: dict[str, Namer]) -> None:
-    st.caption(
-        "One label per statement. A final label set by an editor always wins; otherwise "
-        "the majority, and a tie stays a tie. Dawid–Skene weighs each annotator by how "
-        "reliable they have been. Confidence: the lower middle rating."
-    )
     agg = view.aggregated
     majority, skene, median = agg.majority, agg.dawid_skene, agg.median_confidence
     if agg.dawid_skene_note:
@@ -459,5 +467,4 @@ def _aggregated(view: AgreementView, titles: dict[int, str], namers: dict[str, N
             "Text": [view.texts.get(int(s), "") for s in statements],
         }
     )
-    _table(frame)
-    csv_download(frame, "aggregated_labels", "agr_dl_aggregated")
+    _offer(frame, "aggregated_labels", "agr_dl_aggregated")

@@ -24,13 +24,12 @@ from ui.widgets import (
     document_titles,
     error_message,
     flash,
-    section_control,
+    sectioned_page,
     show_flash,
     show_text,
 )
 
 KINDS: tuple[StatementKind, ...] = ("statement", "heading", "byline", "caption", "boilerplate")
-SECTIONS = ("Import", "Documents", "Segmentation")
 SECTION_KEY = "documents_section"
 
 
@@ -81,15 +80,12 @@ def _documents(path: str, version: tuple[int, ...]) -> pd.DataFrame:
 
 def render() -> None:
     editor = session.require_role("editor")
-    st.title("Documents")
-    show_flash()
-    section = section_control(SECTIONS, SECTION_KEY)
-    if section == "Import":
-        _import_tab()
-    elif section == "Documents":
-        _list_tab(editor)
-    else:
-        _segmentation_tab()
+    sections = {
+        "Import": _import_tab,
+        "Documents": lambda: _list_tab(editor),
+        "Segmentation": _segmentation_tab,
+    }
+    sectioned_page("Documents", sections, SECTION_KEY)
 
 
 def _column_mapping() -> ColumnMapping:

@@ -24,7 +24,7 @@ from annotate.core.taxonomy import SourceType, Taxonomy, TaxonomyError, scale_pr
 from ui import session
 from ui.components.scale_mapping import scale_mapping
 from ui.markup import literal
-from ui.widgets import error_message, flash, section_control, show_flash
+from ui.widgets import error_message, flash, sectioned_page, show_flash
 from workflows.scale import ScaleChangeError, save_taxonomy, update_project_settings
 
 EDIT_ERRORS = (
@@ -36,21 +36,17 @@ EDIT_ERRORS = (
 )
 
 
-SECTIONS = ("Project", "Taxonomy", "Users")
 SECTION_KEY = "settings_section"
 
 
 def render() -> None:
     admin = session.require_role("admin")
-    st.title("Settings")
-    show_flash()
-    section = section_control(SECTIONS, SECTION_KEY)
-    if section == "Project":
-        _project()
-    elif section == "Taxonomy":
-        _taxonomy()
-    else:
-        _users(admin.name)
+    sections = {
+        "Project": _project,
+        "Taxonomy": _taxonomy,
+        "Users": lambda: _users(admin.name),
+    }
+    sectioned_page("Settings", sections, SECTION_KEY)
 
 
 def _apply(action: Callable[[], object], message: str, where: str) -> None:

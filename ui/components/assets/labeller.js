@@ -128,6 +128,8 @@ function submit(skipped, t) {
   for (const scale of S.data.scales.slice(1)) {
     if (d.levels[scale.key] != null) extra[scale.key] = d.levels[scale.key];
   }
+  // the draft's words and marks, sent with the label and kept for reopening it
+  const marks = { who: d.who, cue: d.cue, note: d.note, unsure: d.unsure, flagged: d.flagged, skipped };
   const label = {
     seq: ++S.seq,
     statement_id: s.id,
@@ -136,12 +138,7 @@ function submit(skipped, t) {
     confidence: skipped ? null : d.levels[primary] ?? null,
     extra_ratings: skipped ? {} : extra,
     also_cites: d.previous ? d.previous.label.also_cites || [] : [],
-    who: d.who,
-    cue: d.cue,
-    note: d.note,
-    unsure: d.unsure,
-    flagged: d.flagged,
-    skipped,
+    ...marks,
     accepted_suggestion: d.accepted,
     lead_time_seconds: Math.max(0, (performance.now() - S.shownAt) / 1000),
     keys: d.keys.slice(),
@@ -155,12 +152,7 @@ function submit(skipped, t) {
     label: {
       source_type: label.source_type,
       levels: { ...d.levels },
-      who: d.who,
-      cue: d.cue,
-      note: d.note,
-      unsure: d.unsure,
-      flagged: d.flagged,
-      skipped,
+      ...marks,
       also_cites: label.also_cites,
     },
   });
