@@ -20,7 +20,6 @@ from annotate.agreement.report import (
 from annotate.agreement.table import (
     CARD_FIELDS,
     disagreement_table,
-    headline_records,
     hidden_line,
     people_figures,
     pooled_pair_counts,
@@ -291,16 +290,29 @@ def test_disagreement_table_uses_the_review_score(labels: pd.DataFrame) -> None:
     assert table["labels"].iloc[0] == {"ann": (AO, 3), "bob": (AO, 2), "cat": (UN, 2)}
 
 
-def test_the_card_figures_are_the_tables_headline_rows(
+def test_the_card_figures_are_the_reports_headline_figures(
     labels: pd.DataFrame, adjudications: pd.DataFrame
 ) -> None:
-    # The one flattening (annotate.agreement.table) carries every fact the card records.
     report = build_report(labels, adjudications, n_boot=20)
     card = agreement_figures(labels, adjudications, confidence_levels=[1, 2, 3, 4, 5], n_boot=20)
-    records = headline_records(report)
-    assert [r["coefficient"] for r in records] == [f.coefficient for f in card]
-    for record, figure in zip(records, card, strict=True):
-        for field in CARD_FIELDS:
-            if field == "explanation" and figure.value is not None:
-                continue  # the table also says why a defined figure is not shown
-            assert record[field] == getattr(figure, field), field
+    for variable in (report.source_type, report.confidence):
+        expected = [
+            variable.percent_agreement,
+            *variable.alpha.values(),
+            variable.fleiss,
+            variable.gwet,
+        ]
+        mine = [f for f in card if f.variable == variable.variable]
+        assert [f.coefficient for f in mine] == [r.coefficient for r in expected]
+        for figure, result in zip(mine, expected, strict=True):
+            assert (figure.value, figure.ci_low, figure.ci_high) == (
+                result.value,
+                result.ci_low,
+                result.ci_high,
+            )
+            assert figure.n_units == result.n_units
+            reads = result.coefficient == "krippendorff_alpha" and (
+                result.metric == variable.reading_metric
+            )
+            assert figure.reading == (variable.reading if reads else None)
+    assert set(CARD_FIELDS) == set(type(card[0]).model_fields)

@@ -80,41 +80,17 @@ def agreement_figures(
     confidence_levels: list[int],
     n_boot: int = 1000,
 ) -> list[AgreementFigure]:
-    """Headline figures from the agreement report: percent agreement, alpha, Fleiss, Gwet."""
+    """Headline figures from the agreement report: percent agreement, alpha, Fleiss, Gwet,
+    as the one flattening of a report gives them to the page and the CLI."""
     from annotate.agreement.report import build_report
+    from annotate.agreement.table import headline_records
 
     if labels.empty:
         return []
     report = build_report(
         labels, adjudications, confidence_levels=confidence_levels, n_boot=n_boot, top=0
     )
-    figures: list[AgreementFigure] = []
-    for variable in (report.source_type, report.confidence):
-        results = [
-            variable.percent_agreement,
-            *variable.alpha.values(),
-            variable.fleiss,
-            variable.gwet,
-        ]
-        for result in results:
-            figures.append(
-                AgreementFigure(
-                    variable=variable.variable,
-                    coefficient=result.coefficient,
-                    metric=result.metric or result.weights,
-                    value=result.value,
-                    ci_low=result.ci_low,
-                    ci_high=result.ci_high,
-                    level=result.level,
-                    n_units=result.n_units,
-                    reading=variable.reading
-                    if result.coefficient.startswith("krippendorff")
-                    and result.metric == variable.reading_metric
-                    else None,
-                    explanation=result.explanation,
-                )
-            )
-    return figures
+    return [AgreementFigure.model_validate(record) for record in headline_records(report)]
 
 
 def _fmt(value: float | None) -> str:
