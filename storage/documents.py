@@ -20,6 +20,7 @@ from storage.transactions import write
 
 if TYPE_CHECKING:
     from annotate.documents import ParsedDocument
+    from annotate.documents.parsed import StreamedDocument
 
 
 class ImportOutcome(BaseModel):
@@ -51,8 +52,14 @@ def find_duplicate(db: Database, content_hash: str) -> int | None:
     return row[0] if row else None
 
 
-def add_document(db: Database, parsed: ParsedDocument) -> ImportOutcome:
-    """Store one parsed document with its statements, all or nothing."""
+def add_document(db: Database, parsed: ParsedDocument | StreamedDocument) -> ImportOutcome:
+    """Store one parsed document with its statements, all or nothing.
+
+    The statements are read once, as they are inserted a batch at a time: a streamed
+    document produces them only then, so a long article's statements are never all in
+    memory. Inside a caller's transaction the document is a savepoint: a document that
+    fails is rolled back alone, and the caller decides about the rest.
+    """
     existing = find_duplicate(db, parsed.content_hash)
     if existing is not None:
         return ImportOutcome(
@@ -61,6 +68,7 @@ def add_document(db: Database, parsed: ParsedDocument) -> ImportOutcome:
             message=f"same text as document {existing}; skipped",
             document_id=existing,
         )
+    counted = 0
     try:
         document = Document(
             title=parsed.title,
@@ -69,15 +77,18 @@ def add_document(db: Database, parsed: ParsedDocument) -> ImportOutcome:
             published=parsed.published,
             published_precision=parsed.published_precision,
             language=parsed.language,
-            text=parsed.text,
+            # Validated by its first character: checking the whole text's length, pydantic
+            # would make a UTF-8 copy of it that lives as long as the text does.
+            text=parsed.text[:1],
             content_hash=parsed.content_hash,
             source_name=parsed.source_name,
             external_id=parsed.external_id,
-        )
+        ).model_copy(update={"text": parsed.text})
         with write(db):
             document_id = _insert_document(db, document)
 
             def rows() -> Iterator[dict[str, Any]]:  # one batch at a time, not all at once
+                nonlocal counted
                 for position, seg in enumerate(parsed.statements):
                     statement = Statement(
                         document_id=document_id,
@@ -95,6 +106,7 @@ def add_document(db: Database, parsed: ParsedDocument) -> ImportOutcome:
                             f"statement {position}: offsets {statement.start}-{statement.end} "
                             "do not match its text in the document"
                         )
+                    counted += statement.kind == "statement"
                     yield statement.model_dump(exclude={"id"})
 
             db.table("statements").insert_all(rows())
@@ -111,17 +123,42 @@ def add_document(db: Database, parsed: ParsedDocument) -> ImportOutcome:
         source_name=parsed.source_name,
         status="added",
         document_id=document_id,
-        statements=sum(1 for s in parsed.statements if s.kind == "statement"),
+        statements=counted,
     )
 
 
 def _insert_document(db: Database, document: Document) -> int:
-    data = document.model_dump(exclude={"id"})
+    """Insert the document row, its text written into place a chunk at a time.
+
+    The row is inserted with a text of NULs of the right size in bytes, which the chunks
+    then overwrite (SQLite's incremental blob I/O works on TEXT values too): bound as one
+    str, the text would be copied whole into its UTF-8 form (kept with the str for as
+    long as it lives) and into SQLite's copy of the parameter, beside the row itself.
+    """
+    text = document.text
+    size = sum(len(chunk.encode("utf-8")) for chunk in _chunks(text))
+    data: dict[str, Any] = document.model_dump(exclude={"id", "text"})
     data["published"] = document.published.isoformat() if document.published else None
     data["imported_at"] = document.imported_at.isoformat()
-    last_pk = db.table("documents").insert(data).last_pk
-    assert last_pk is not None  # an INTEGER PRIMARY KEY insert always returns its rowid
-    return int(last_pk)
+    columns = ", ".join([*data, "text"])
+    cursor = db.execute(
+        f"INSERT INTO documents ({columns}) VALUES ({'?, ' * len(data)}CAST(zeroblob(?) AS TEXT))",
+        [*data.values(), size],
+    )
+    document_id = cursor.lastrowid
+    assert document_id is not None  # an INTEGER PRIMARY KEY insert returns its rowid
+    with db.conn.blobopen("documents", "text", document_id) as blob:
+        for chunk in _chunks(text):
+            blob.write(chunk.encode("utf-8"))
+    return int(document_id)
+
+
+_TEXT_CHUNK = 1 << 18
+
+
+def _chunks(text: str) -> Iterator[str]:
+    for start in range(0, len(text), _TEXT_CHUNK):
+        yield text[start : start + _TEXT_CHUNK]
 
 
 def add_documents(db: Database, parsed: Iterable[ParsedDocument]) -> list[ImportOutcome]:

@@ -1,8 +1,11 @@
 """Importing documents: parse each file (annotate.documents) and store what parsed
-(storage), one transaction per document, with an outcome per document.
+(storage), with an outcome per document.
 
-The CLI's `import` and the Documents page both call `import_files`; a file that cannot be
-parsed becomes an error outcome naming the file, and the other files still import.
+The CLI's `import` calls `import_files`; a file that cannot be parsed becomes an error
+outcome naming the file, and the other files still import. A file is read while it is
+stored, a document at a time, so memory follows its largest document, not its size;
+its documents are stored in one transaction, so a problem found half-way through it (a
+bad row after good ones) leaves none of them: a file imports entirely or not at all.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import storage
-from annotate.documents import ColumnMapping, IngestError, ParsedDocument, parse_path
+from annotate.documents import ColumnMapping, IngestError, ParsedDocument
+from annotate.documents.ingest import iter_path
 
 __all__ = ["DEFAULT_MAX_BYTES", "ImportReport", "import_files", "import_parsed"]
 
@@ -83,13 +87,29 @@ def import_files(
     storage.get_project(db)
     report = ImportReport()
     for path in paths:
-        try:
-            parsed = parse_path(path, max_bytes=max_bytes, mapping=mapping)
-        except IngestError as exc:
-            outcome = storage.ImportOutcome(source_name=exc.file, status="error", message=str(exc))
+        for outcome in _import_file(db, Path(path), max_bytes, mapping):
             report.outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
-            continue
-        import_parsed(db, parsed, report, on_outcome)
     return report
+
+
+def _import_file(
+    db: storage.Database, path: Path, max_bytes: int, mapping: ColumnMapping | None
+) -> list[storage.ImportOutcome]:
+    """The outcomes of one file, reported once the file is done (a file that fails late
+    reports its error alone, as if it had been parsed whole before anything was stored)."""
+    documents = iter_path(path, max_bytes=max_bytes, mapping=mapping)
+    outcomes: list[storage.ImportOutcome] = []
+    try:
+        upcoming = next(documents, None)  # the whole-file checks run before the write lock
+        with storage.write(db):
+            while upcoming is not None:
+                outcomes.append(storage.add_document(db, upcoming))
+                upcoming = None  # the stored document is let go before the next is read
+                upcoming = next(documents, None)
+    except IngestError as exc:
+        return [storage.ImportOutcome(source_name=exc.file, status="error", message=str(exc))]
+    except storage.StorageError as exc:
+        return [storage.ImportOutcome(source_name=path.name, status="error", message=str(exc))]
+    return outcomes

@@ -39,9 +39,24 @@ def _date(year: str, month: str, day: str) -> dt.date | None:
         return None
 
 
+def _first_lines(text: str, count: int) -> list[str]:
+    """The first `count` non-blank lines of `text.splitlines()`, split from a growing
+    prefix of the text rather than from all of it (an article can be megabytes long)."""
+    size = 4096
+    while True:
+        lines = text[:size].splitlines()
+        whole = size >= len(text)
+        if not whole:
+            lines.pop()  # it may go on past the cut
+        found = [line for line in lines if line.strip()][:count]
+        if len(found) == count or whole:
+            return found
+        size *= 4
+
+
 def dateline_date(text: str) -> tuple[dt.date | None, Literal["day"] | None]:
     """The date of the article's dateline, with its precision, or (None, None)."""
-    lines = [line for line in text.splitlines() if line.strip()][:FIRST_LINES]
+    lines = _first_lines(text, FIRST_LINES)
     for line in lines:
         found = []
         for match in MONTH_FIRST.finditer(line):

@@ -4,19 +4,34 @@ A file either parses entirely or raises one `IngestError` whose message names th
 file, the line and the field, so an editor can fix the file instead of guessing. Every
 document carries the text its statement offsets point into, and a content hash that is
 blind to spacing differences, so a re-import of the same article is recognised.
+
+`iter_path` and `iter_file` hand documents on one at a time, with statements produced
+while they are stored, so an import holds a small multiple of its largest document, not
+of its file: an article file becomes one string (its bytes are dropped once decoded, and
+the header, Markdown and newline clean-ups replace the string rather than keep the
+original beside it); a table file is read a row at a time (see `tables`). They may raise
+after a first document: whoever stores what they yield does so in one transaction.
+`parse_file` and `parse_path` give the same documents in a list, statements included.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import io
+import itertools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import Any, BinaryIO
 
 from annotate.documents.dateline import dateline_date
+from annotate.documents.decoding import (
+    NON_SPACE,
+    NON_SPACE_BYTE,
+    UTF16_BOMS,
+    checked_codec,
+    chunks_of,
+)
 from annotate.documents.html_text import decode_html, extract_page
 from annotate.documents.language import detect_language
 from annotate.documents.parsed import (
@@ -26,59 +41,45 @@ from annotate.documents.parsed import (
     IngestError,
     ParsedDocument,
     ParsedStatement,
+    Statements,
+    StreamedDocument,
     checked_date,
     checked_language,
     content_hash,
+    guarded,
+    ingest_errors,
+    iter_statements,
     looks_like_date,
-    normalise_newlines,
     parse_date,
-    split_statements,
 )
-from annotate.documents.reading import read_regular_file
-from annotate.documents.tables import csv_rows, jsonl_rows, table_documents
+from annotate.documents.reading import open_regular_file, read_all, read_chunks, text_pass
+from annotate.documents.tables import csv_documents, jsonl_documents
 
-__all__ = ["SUPPORTED_SUFFIXES", "parse_file", "parse_path"]
+__all__ = ["SUPPORTED_SUFFIXES", "iter_file", "iter_path", "parse_file", "parse_path"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".csv", ".jsonl")
+TABLE_SUFFIXES = (".csv", ".jsonl")
 DEFAULT_MAX_BYTES = 20_000_000
+_NOT_NEWLINE = re.compile(r"[^\n]")
 # --- Bytes to text. -------------------------------------------------------------------
 
 
-def _check_bytes(name: str, data: bytes, max_bytes: int) -> None:
-    if len(data) > max_bytes:
+def _check_size(name: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
         raise IngestError(
-            f"file is {len(data):,} bytes, larger than the limit of {max_bytes:,} bytes",
-            file=name,
+            f"file is {size:,} bytes, larger than the limit of {max_bytes:,} bytes", file=name
         )
-    if not data.strip():
+
+
+def _check_bytes(name: str, data: bytes, max_bytes: int) -> None:
+    _check_size(name, len(data), max_bytes)
+    if not NON_SPACE_BYTE.search(data):
         raise IngestError("file is empty", file=name)
 
 
 def _decode(name: str, data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise IngestError(f"invalid UTF-16 at byte {exc.start}", file=name) from None
-    if b"\x00" in data:
-        offset = data.index(b"\x00")
-        raise IngestError(
-            f"looks like a binary file (NUL byte at offset {offset}); expected UTF-8 text",
-            file=name,
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise IngestError(
-            f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x}); "
-            "save the file as UTF-8",
-            file=name,
-            line=line,
-        ) from None
-    if not text.strip():
-        raise IngestError("file contains only whitespace", file=name)
-    return text
+    """The text of `data`, or the `IngestError` of `decoding` (the same as a table gets)."""
+    return str(data, checked_codec(name, chunks_of(data)))
 
 
 # --- Plain text and Markdown. ---------------------------------------------------------
@@ -104,9 +105,26 @@ _MD_EMPHASIS_RE = re.compile(
 _MD_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK_RE = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
+_MD_RULES: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (_MD_HEADING_RE, lambda m: m.group(2)),
+    (_MD_IMAGE_RE, lambda m: m.group(1)),
+    (_MD_LINK_RE, lambda m: m.group(1)),
+    (_MD_EMPHASIS_RE, lambda m: m.group(2) or m.group(4)),
+)
+"""Markdown markup that would distract annotators, and what each match keeps."""
 
-def _header(name: str, text: str) -> tuple[dict[str, str], str, int]:
-    """Read `key value` / `key: value` lines at the top; return (fields, rest, lines used).
+
+@dataclass(frozen=True)
+class _Body:
+    """Where the article starts in the text, once its metadata header is cut off."""
+
+    start: int
+    title: str = ""  # a title that shared the date's line ("date 2024-01 La Russie ...")
+    title_at: int = -1  # where that title sits in the text
+
+
+def _header(name: str, text: str) -> tuple[dict[str, str], _Body]:
+    """Read `key value` / `key: value` lines at the top; return (fields, where the rest is).
 
     A `date` header may carry the title on the same line (" date 2024-01 La Russie ..."):
     the date is metadata and the remainder becomes the first line of the text.
@@ -115,8 +133,8 @@ def _header(name: str, text: str) -> tuple[dict[str, str], str, int]:
     used = 0
     starts = [0]  # starts[k]: offset of line k + 1; lines are read one at a time
 
-    def rest_after(lines_used: int) -> str:
-        return text[starts[lines_used] :] if lines_used < len(starts) else ""
+    def after(lines_used: int) -> int:
+        return starts[lines_used] if lines_used < len(starts) else len(text)
 
     for number, line in enumerate(_lines(text, starts), start=1):
         if not line.strip():
@@ -136,10 +154,11 @@ def _header(name: str, text: str) -> tuple[dict[str, str], str, int]:
             fields["date_line"] = str(number)
             fields[key] = token
             used = number
-            if remainder.strip():
-                following = rest_after(number)
-                rest = remainder.strip() + ("\n" + following if number < len(starts) else "")
-                return fields, rest, number - 1
+            title = remainder.strip()
+            if title:
+                skipped = len(token) + 1 + len(remainder) - len(remainder.lstrip())
+                title_at = starts[number - 1] + match.start("value") + skipped
+                return fields, _Body(after(number), title, title_at)
             continue
         if key == "url" and not value.startswith(("http://", "https://")):
             break
@@ -150,7 +169,7 @@ def _header(name: str, text: str) -> tuple[dict[str, str], str, int]:
         fields[f"{key}_line"] = str(number)
         fields[key] = value
         used = number
-    return fields, rest_after(used), used
+    return fields, _Body(after(used))
 
 
 def _lines(text: str, starts: list[int]) -> Iterator[str]:
@@ -167,56 +186,110 @@ def _lines(text: str, starts: list[int]) -> Iterator[str]:
         position = end + 1
 
 
-def _strip_markdown(text: str) -> tuple[str, str]:
-    """Drop Markdown markup that would distract annotators; return (text, first # title)."""
-    title = ""
+def _skip_newlines(text: str, start: int) -> int:
+    match = _NOT_NEWLINE.search(text, start)
+    return match.start() if match else len(text)
+
+
+def _end_of_text(text: str, floor: int) -> int:
+    """The end of `text` without its trailing newlines (not before `floor`), found without
+    copying the text."""
+    end = len(text)
+    while end > floor:
+        tail = text[max(floor, end - 4096) : end]
+        kept = len(tail.rstrip("\n"))
+        if kept:
+            return end - len(tail) + kept
+        end -= len(tail)
+    return floor
+
+
+def _body_text(text: str, body: _Body) -> str:
+    """The article: what follows the header, without blank lines at either end.
+
+    A slice of `text` (`text` itself when nothing is cut), so that, with the original
+    dropped by the caller, one copy of the article is kept, not two.
+    """
+    end = _end_of_text(text, body.start)
+    if not body.title:
+        return text[_skip_newlines(text, body.start) : end]
+    if end <= body.start:
+        return body.title
+    title_end = body.title_at + len(body.title)
+    if title_end + 1 == body.start and text[title_end] == "\n":
+        return text[body.title_at : end]
+    return body.title + "\n" + text[body.start : end]
+
+
+def _markdown_title(text: str) -> str:
+    """The first `#` heading, when nothing but whitespace comes before it."""
     heading = _MD_HEADING_RE.search(text)
-    if heading and heading.group(1) == "#" and not text[: heading.start()].strip():
-        title = heading.group(2).strip()
-    text = _MD_HEADING_RE.sub(lambda m: m.group(2), text)
-    text = _MD_IMAGE_RE.sub(lambda m: m.group(1), text)
-    text = _MD_LINK_RE.sub(lambda m: m.group(1), text)
-    text = _MD_EMPHASIS_RE.sub(lambda m: m.group(2) or m.group(4), text)
-    return text, title
+    if heading and heading.group(1) == "#" and not NON_SPACE.search(text, 0, heading.start()):
+        return heading.group(2).strip()
+    return ""
 
 
-def _title_from_segments(statements: list[ParsedStatement]) -> str:
-    """The longest heading before the first statement: the headline, not a section label."""
-    leading = []
-    for statement in statements:
-        if statement.kind == "statement":
+def _leading_headings(
+    segments: Iterator[ParsedStatement],
+) -> tuple[str, tuple[Any, Any], list[ParsedStatement]]:
+    """The title and the date the headings before the first statement give, and the
+    segments read to find them (up to that statement, which ends the search).
+
+    The title is the longest heading there (the headline, not a section label); the date
+    is the first heading that reads as one.
+    """
+    title = ""
+    date: tuple[Any, Any] = (None, None)
+    read: list[ParsedStatement] = []
+    for segment in segments:
+        read.append(segment)
+        if segment.kind == "statement":
             break
-        if statement.kind == "heading" and not looks_like_date(statement.text):
-            leading.append(statement.text)
-    return max(leading, key=len, default="")
-
-
-def _date_from_segments(
-    statements: list[ParsedStatement],
-) -> tuple[dt.date | None, Any]:
-    for statement in statements:
-        if statement.kind == "statement":
-            break
-        if statement.kind == "heading":
+        if segment.kind != "heading":
+            continue
+        if len(segment.text) > len(title) and not looks_like_date(segment.text):
+            title = segment.text
+        if date[0] is None:
             try:
-                parsed = parse_date(statement.text)
+                parsed = parse_date(segment.text)
             except ValueError:
                 parsed = None
             if parsed:
-                return parsed
-    return None, None
+                date = parsed
+    return title, date, read
+
+
+def _statements(
+    name: str,
+    text: str,
+    language: str,
+    read: list[ParsedStatement],
+    rest: Iterator[ParsedStatement],
+) -> Statements:
+    """The document's statements; the first reading goes on from the segmentation the
+    title search started (a long paragraph is split once, not twice), later ones start
+    over."""
+    started = [(read, rest)]
+
+    def produce() -> Iterator[ParsedStatement]:
+        if started:
+            first, then = started.pop()
+            return itertools.chain(first, then)
+        return iter_statements(text, language)
+
+    return Statements(name, produce)
 
 
 def _document(
     name: str,
     text: str,
     language: str,
-    statements: list[ParsedStatement],
     date: tuple[Any, Any],
+    statements: Statements,
     **fields: str,
-) -> ParsedDocument:
-    """An article's parsed document: its text, statements and hash, with its metadata."""
-    return ParsedDocument(
+) -> StreamedDocument:
+    """An article's document: its text, hash and metadata; its statements on demand."""
+    return StreamedDocument(
         source_name=name,
         published=date[0],
         published_precision=date[1],
@@ -228,17 +301,35 @@ def _document(
     )
 
 
-def _parse_text(name: str, raw: str, markdown: bool) -> ParsedDocument:
-    raw = normalise_newlines(raw)
-    fields, text, _ = _header(name, raw)
-    title = fields.get("title", "")
-    if markdown:
-        text, md_title = _strip_markdown(text)
-        title = title or md_title
-    text = text.strip("\n")
-    if not text.strip():
-        raise IngestError("no article text after the metadata header", file=name)
+def _article(name: str, suffix: str, data: bytes, max_bytes: int) -> StreamedDocument:
+    """The document of an article file (text, Markdown or HTML).
 
+    Pass `data` as a temporary, not as a variable kept elsewhere: the bytes are then
+    freed as soon as they are decoded. Each clean-up below replaces `text`, and the
+    string it replaces is freed at once, so at most two copies of the article exist.
+    """
+    _check_bytes(name, data, max_bytes)
+    if suffix in (".html", ".htm"):
+        return _html_document(name, data)
+    text = _decode(name, data)
+    del data
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        text = text.replace("\r", "\n")
+    fields, body = _header(name, text)
+    text = _body_text(text, body)
+    title = fields.get("title", "")
+    if suffix == ".md":
+        title = title or _markdown_title(text)
+        for pattern, replace in _MD_RULES:
+            text = pattern.sub(replace, text)
+        text = text[_skip_newlines(text, 0) : _end_of_text(text, 0)]
+    if NON_SPACE.search(text) is None:
+        raise IngestError("no article text after the metadata header", file=name)
+    return _text_document(name, text, fields, title)
+
+
+def _text_document(name: str, text: str, fields: dict[str, str], title: str) -> StreamedDocument:
     def line_of(key: str) -> int | None:
         return int(fields[f"{key}_line"]) if f"{key}_line" in fields else None
 
@@ -248,15 +339,18 @@ def _parse_text(name: str, raw: str, markdown: bool) -> ParsedDocument:
         if "language" in fields
         else detect_language(text)
     )
-    statements = split_statements(text, language)
-    if not title:
-        title = _title_from_segments(statements)
-    if published is None:
-        published, precision = _date_from_segments(statements)
+    segments = iter_statements(text, language)
+    read: list[ParsedStatement] = []
+    if not title or published is None:
+        heading_title, heading_date, read = _leading_headings(segments)
+        title = title or heading_title
+        if published is None:
+            published, precision = heading_date
     if published is None:
         published, precision = dateline_date(text)
     return _document(
-        name, text, language, statements, (published, precision),
+        name, text, language, (published, precision),
+        _statements(name, text, language, read, segments),
         title=title, outlet=fields.get("outlet", ""), url=fields.get("url", ""),
     )  # fmt: skip
 
@@ -264,8 +358,8 @@ def _parse_text(name: str, raw: str, markdown: bool) -> ParsedDocument:
 # --- HTML. ----------------------------------------------------------------------------
 
 
-def _parse_html(name: str, data: bytes) -> ParsedDocument:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+def _html_document(name: str, data: bytes) -> StreamedDocument:
+    if data.startswith(UTF16_BOMS):
         html = _decode(name, data)
     else:
         # _decode checks for NUL bytes and reports the position of invalid UTF-8.
@@ -284,14 +378,93 @@ def _parse_html(name: str, data: bytes) -> ParsedDocument:
         published, precision = checked_date(page.date, name, None, "date")
     except IngestError:
         published, precision = None, None  # a page's own metadata is not the user's fault
-    statements = split_statements(text, language)
+    segments = iter_statements(text, language)
+    read: list[ParsedStatement] = []
+    if not title:
+        title, _, read = _leading_headings(segments)
     return _document(
-        name, text, language, statements, (published, precision),
-        title=title or _title_from_segments(statements), outlet=page.sitename, url=page.url,
+        name, text, language, (published, precision),
+        _statements(name, text, language, read, segments),
+        title=title, outlet=page.sitename, url=page.url,
     )  # fmt: skip
 
 
+# --- Tables. --------------------------------------------------------------------------
+
+
+def _table_documents(
+    name: str, suffix: str, handle: BinaryIO, max_bytes: int, mapping: ColumnMapping
+) -> Iterator[StreamedDocument]:
+    """A CSV or JSONL file's documents, read from `handle` a chunk or a row at a time."""
+    codec = checked_codec(name, read_chunks(handle, name, max_bytes))
+
+    def open_text() -> Any:
+        return text_pass(handle, name, max_bytes, codec)
+
+    documents = csv_documents if suffix == ".csv" else jsonl_documents
+    yield from documents(name, open_text, mapping)
+
+
 # --- Entry points. --------------------------------------------------------------------
+
+
+def _suffix(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(
+            f"unsupported file type {suffix or '(no extension)'!r} "
+            f"(supported: {', '.join(SUPPORTED_SUFFIXES)})",
+            file=name,
+        )
+    return suffix
+
+
+def iter_file(
+    name: str,
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    mapping: ColumnMapping | None = None,
+) -> Iterator[StreamedDocument]:
+    """The documents of one uploaded file, one at a time; `IngestError` on bad input."""
+    return guarded(name, _file_documents(name, data, max_bytes, mapping or ColumnMapping()))
+
+
+def _file_documents(
+    name: str, data: bytes, max_bytes: int, mapping: ColumnMapping
+) -> Iterator[StreamedDocument]:
+    suffix = _suffix(name)
+    if suffix in TABLE_SUFFIXES:
+        _check_size(name, len(data), max_bytes)
+        yield from _table_documents(name, suffix, io.BytesIO(data), max_bytes, mapping)
+    else:
+        yield _article(name, suffix, data, max_bytes)
+
+
+def iter_path(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, mapping: ColumnMapping | None = None
+) -> Iterator[StreamedDocument]:
+    """`iter_file` on a regular file on disk; the size limit holds on the bytes read."""
+    path = Path(path)
+    return guarded(path.name, _path_documents(path, max_bytes, mapping or ColumnMapping()))
+
+
+def _path_documents(
+    path: Path, max_bytes: int, mapping: ColumnMapping
+) -> Iterator[StreamedDocument]:
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError(f"cannot open the file ({exc.strerror})", file=name) from None
+    _check_size(name, size, max_bytes)
+    with open_regular_file(path) as handle:
+        suffix = _suffix(name)
+        if suffix in TABLE_SUFFIXES:
+            yield from _table_documents(name, suffix, handle, max_bytes, mapping)
+            return
+        document = _article(name, suffix, read_all(handle, name, max_bytes), max_bytes)
+    yield document
 
 
 def parse_file(
@@ -302,49 +475,17 @@ def parse_file(
     mapping: ColumnMapping | None = None,
 ) -> list[ParsedDocument]:
     """Parse one uploaded file into documents; raise `IngestError` on any bad input."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise IngestError(
-            f"unsupported file type {suffix or '(no extension)'!r} "
-            f"(supported: {', '.join(SUPPORTED_SUFFIXES)})",
-            file=name,
-        )
-    _check_bytes(name, data, max_bytes)
-    mapping = mapping or ColumnMapping()
-    try:
-        if suffix in (".html", ".htm"):
-            return [_parse_html(name, data)]
-        text = _decode(name, data)
-        del data  # the text replaces the bytes: one copy of the file in memory, not two
-        if suffix in (".txt", ".md"):
-            return [_parse_text(name, text, markdown=suffix == ".md")]
-        if suffix == ".csv":
-            columns, rows = csv_rows(name, normalise_newlines(text))
-            return table_documents(name, columns, rows, mapping, per_line=False)
-        columns, rows = jsonl_rows(name, normalise_newlines(text))
-        return table_documents(name, columns, rows, mapping, per_line=True)
-    except IngestError:
-        raise
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        raise IngestError(first["msg"], file=name, field=field) from None
-    except Exception as exc:  # bad input must surface as IngestError, never as a crash
-        raise IngestError(f"could not read the file ({type(exc).__name__}: {exc})",
-                          file=name) from exc  # fmt: skip
+    return _in_full(name, iter_file(name, data, max_bytes=max_bytes, mapping=mapping))
 
 
-def parse_path(path: Path, **kw: Any) -> list[ParsedDocument]:
+def parse_path(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, mapping: ColumnMapping | None = None
+) -> list[ParsedDocument]:
     """`parse_file` on a regular file on disk; the size limit holds on the bytes read."""
     path = Path(path)
-    max_bytes = kw.get("max_bytes", DEFAULT_MAX_BYTES)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise IngestError(f"cannot open the file ({exc.strerror})", file=path.name) from None
-    if size > max_bytes:
-        raise IngestError(
-            f"file is {size:,} bytes, larger than the limit of {max_bytes:,} bytes",
-            file=path.name,
-        )
-    return parse_file(path.name, read_regular_file(path, max_bytes), **kw)
+    return _in_full(path.name, iter_path(path, max_bytes=max_bytes, mapping=mapping))
+
+
+def _in_full(name: str, documents: Iterator[StreamedDocument]) -> list[ParsedDocument]:
+    with ingest_errors(name):
+        return [document.parsed() for document in documents]

@@ -6,17 +6,22 @@ the file, the line and the field.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
 import unicodedata
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from annotate.core.errors import SourceDeskError
 from annotate.core.models import StatementKind
 from annotate.statements.segment import iter_segments
+
+T = TypeVar("T")
 
 STATEMENT_SEPARATOR = "\n\n"
 """How statements given one per row are joined into their document's text."""
@@ -41,6 +46,59 @@ class ParsedDocument(BaseModel):
     content_hash: str
     external_id: str = ""
     statements: list[ParsedStatement]
+
+
+@dataclass(frozen=True, eq=False)
+class StreamedDocument:
+    """A parsed document whose statements are produced while they are read.
+
+    What an import stores: the same fields as `ParsedDocument`, but `statements` is
+    iterated (usually once, by storage) instead of held, so a long article's statements,
+    which together copy its whole text, are never all in memory at once.
+    """
+
+    source_name: str
+    language: str
+    text: str
+    content_hash: str
+    statements: Iterable[ParsedStatement]
+    title: str = ""
+    outlet: str = ""
+    url: str = ""
+    published: dt.date | None = None
+    published_precision: Literal["year", "month", "day"] | None = None
+    external_id: str = ""
+
+    def parsed(self) -> ParsedDocument:
+        """The same document with its statements in a list (for previews and tests)."""
+        return ParsedDocument(
+            source_name=self.source_name,
+            title=self.title,
+            outlet=self.outlet,
+            url=self.url,
+            published=self.published,
+            published_precision=self.published_precision,
+            language=self.language,
+            text=self.text,
+            content_hash=self.content_hash,
+            external_id=self.external_id,
+            statements=list(self.statements),
+        )
+
+
+class Statements:
+    """A document's statements, produced afresh by each iteration and never stored.
+
+    Whatever goes wrong while producing them surfaces as an `IngestError` naming the
+    file, as it would have when they were produced with the rest of the file.
+    """
+
+    def __init__(self, name: str, produce: Callable[[], Iterator[ParsedStatement]]) -> None:
+        self._name = name
+        self._produce = produce
+
+    def __iter__(self) -> Iterator[ParsedStatement]:
+        return guarded(self._name, self._produce())
 
 
 class IngestError(SourceDeskError):
@@ -113,15 +171,17 @@ def looks_like_date(value: str) -> bool:
         return True
 
 
-_HASH_CHUNK = 1 << 20
+_HASH_CHUNK = 1 << 16
 _WHITESPACE = re.compile(r"\s")
+_WHITESPACE_RUN = re.compile(r"\s+")
 
 
 def content_hash(text: str) -> str:
     """sha256 of the NFC text with every run of whitespace collapsed to one space.
 
     Hashed a chunk at a time, each ending at whitespace (where neither NFC nor the
-    collapsing of spaces crosses), so a long text is never copied word by word.
+    collapsing of spaces crosses), so a long text is never copied word by word; within a
+    chunk the runs are collapsed by one substitution, not by a list of its words.
     """
     digest = hashlib.sha256()
     separator = b""
@@ -129,7 +189,7 @@ def content_hash(text: str) -> str:
     while start < len(text):
         boundary = _WHITESPACE.search(text, min(len(text), start + _HASH_CHUNK))
         end = boundary.start() if boundary else len(text)
-        words = " ".join(unicodedata.normalize("NFC", text[start:end]).split())
+        words = _WHITESPACE_RUN.sub(" ", unicodedata.normalize("NFC", text[start:end])).strip()
         if words:
             digest.update(separator + words.encode("utf-8"))
             separator = b" "
@@ -138,10 +198,40 @@ def content_hash(text: str) -> str:
 
 
 def split_statements(text: str, language: str) -> list[ParsedStatement]:
-    return [
-        ParsedStatement(start=s.start, end=s.end, text=s.text, kind=s.kind)
-        for s in iter_segments(text, language)
-    ]
+    return list(iter_statements(text, language))
+
+
+def iter_statements(text: str, language: str) -> Iterator[ParsedStatement]:
+    for s in iter_segments(text, language):
+        yield ParsedStatement(start=s.start, end=s.end, text=s.text, kind=s.kind)
+
+
+@contextlib.contextmanager
+def ingest_errors(name: str) -> Iterator[None]:
+    """Bad input must surface as one `IngestError` naming the file, never as a crash."""
+    try:
+        yield
+    except IngestError:
+        raise
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise IngestError(first["msg"], file=name, field=field) from None
+    except Exception as exc:
+        raise IngestError(f"could not read the file ({type(exc).__name__}: {exc})",
+                          file=name) from exc  # fmt: skip
+
+
+def guarded(name: str, items: Iterator[T]) -> Iterator[T]:
+    """`items`, with whatever producing the next one raises turned into an `IngestError`
+    (the consumer's own errors are not caught: only `next` is guarded)."""
+    while True:
+        with ingest_errors(name):
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+        yield item
 
 
 def normalise_newlines(text: str) -> str:

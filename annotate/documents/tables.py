@@ -1,37 +1,66 @@
-"""Reading CSV and JSONL files: one article per row, or ready-made statements per row."""
+"""Reading CSV and JSONL files: one article per row, or ready-made statements per row.
+
+A table is never held whole. Its rows are read from the file one at a time, in three
+passes that mirror the order in which a whole-file read checked them, so a file with
+several problems still reports the same first one:
+
+1. shape: CSV cells against the header, JSON syntax; and the columns (the CSV header,
+   or every key the JSONL lines use: a column is matched against all of them);
+2. each row's text, then each row's document id; which rows make up each document;
+3. the documents, handed on one at a time as they are built.
+
+Rows grouped by a document id column make one document per id, in order of first
+appearance. A group is complete at its last row (known from pass 2), so memory holds the
+groups being read, not the file: one document when a document's rows are together.
+"""
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, TextIO
 
+from annotate.documents.decoding import NON_SPACE
 from annotate.documents.language import detect_language
 from annotate.documents.parsed import (
     STATEMENT_SEPARATOR,
     ColumnMapping,
     IngestError,
-    ParsedDocument,
     ParsedStatement,
+    Statements,
+    StreamedDocument,
     checked_date,
     checked_language,
     content_hash,
+    iter_statements,
     normalise_newlines,
-    split_statements,
 )
+
+__all__ = ["csv_documents", "jsonl_documents"]
 
 # A long article in one cell is legitimate; the file-size limit bounds it instead.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
-# --- Tables: CSV and JSONL. -----------------------------------------------------------
-
 Row = tuple[int, dict[str, str]]
+OpenText = Callable[[], AbstractContextManager[TextIO]]
+"""A fresh pass over the file as text (universal newlines), from its start."""
+
+_SNIFF_CHARS = 8192
+_FIELDS = ("title", "outlet", "url", "published", "language", "document", "external_id")
 
 
-def _sniff_delimiter(text: str) -> str:
-    sample = text[:8192]
+def _blank(value: str | None) -> bool:
+    """Whether `value` is empty or whitespace, without copying a long cell to find out."""
+    return not value or NON_SPACE.search(value) is None
+
+
+# --- CSV. -----------------------------------------------------------------------------
+
+
+def _sniff_delimiter(sample: str) -> str:
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
@@ -39,19 +68,18 @@ def _sniff_delimiter(text: str) -> str:
         return max(",;\t", key=first.count)
 
 
-def csv_rows(name: str, text: str) -> tuple[list[str], list[Row]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+def _csv_rows(name: str, stream: TextIO, delimiter: str) -> Iterator[Row]:
+    reader = csv.reader(stream, delimiter=delimiter)
     try:
         header = next(reader, None)
         if header is None:
             raise IngestError("file has no header row", file=name, line=1)
         header = [column.strip() for column in header]
-        rows: list[Row] = []
         previous_end = reader.line_num
         for cells in reader:
             line = previous_end + 1
             previous_end = reader.line_num
-            if not any(cell.strip() for cell in cells):
+            if all(_blank(cell) for cell in cells):
                 continue
             if len(cells) > len(header):
                 raise IngestError(
@@ -59,33 +87,71 @@ def csv_rows(name: str, text: str) -> tuple[list[str], list[Row]]:
                     file=name,
                     line=line,
                 )
-            rows.append((line, dict(zip(header, cells, strict=False))))
+            yield line, dict(zip(header, cells, strict=False))
     except csv.Error as exc:
         raise IngestError(f"malformed CSV ({exc})", file=name, line=reader.line_num) from None
-    return header, rows
 
 
-def jsonl_rows(name: str, text: str) -> tuple[list[str], list[Row]]:
-    rows: list[Row] = []
-    keys: dict[str, None] = {}
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+def csv_documents(
+    name: str, open_text: OpenText, mapping: ColumnMapping
+) -> Iterator[StreamedDocument]:
+    with open_text() as stream:
+        delimiter = _sniff_delimiter(stream.read(_SNIFF_CHARS))
+
+    def rows() -> Iterator[Row]:
+        with open_text() as stream:
+            yield from _csv_rows(name, stream, delimiter)
+
+    count = sum(1 for _ in rows())
+    with open_text() as stream:
+        header = next(csv.reader(stream, delimiter=delimiter), None) or []
+    columns = [column.strip() for column in header]
+    yield from _table_documents(name, columns, count, rows, mapping, per_line=False)
+
+
+# --- JSONL. ---------------------------------------------------------------------------
+
+
+def _jsonl_rows(name: str, stream: TextIO) -> Iterator[Row]:
+    for number, line in enumerate(stream, start=1):
+        if _blank(line):
             continue
+        if line.endswith("\n"):
+            line = line[:-1]
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             raise IngestError(f"invalid JSON ({exc.msg} at column {exc.colno})",
                               file=name, line=number) from None  # fmt: skip
+        del line
         if not isinstance(value, dict):
             raise IngestError(
                 f"expected a JSON object, found {type(value).__name__}", file=name, line=number
             )
-        row = {}
-        for key, item in value.items():
-            keys.setdefault(key, None)
-            row[key] = "" if item is None else item if isinstance(item, str) else json.dumps(item)
-        rows.append((number, row))
-    return list(keys), rows
+        row = {
+            key: "" if item is None else item if isinstance(item, str) else json.dumps(item)
+            for key, item in value.items()
+        }
+        del value
+        yield number, row
+
+
+def jsonl_documents(
+    name: str, open_text: OpenText, mapping: ColumnMapping
+) -> Iterator[StreamedDocument]:
+    def rows() -> Iterator[Row]:
+        with open_text() as stream:
+            yield from _jsonl_rows(name, stream)
+
+    keys: dict[str, None] = {}
+    count = 0
+    for _, row in rows():
+        count += 1
+        keys.update(dict.fromkeys(row))
+    yield from _table_documents(name, list(keys), count, rows, mapping, per_line=True)
+
+
+# --- Rows to documents. ---------------------------------------------------------------
 
 
 def _column(columns: list[str], wanted: str) -> str | None:
@@ -95,10 +161,16 @@ def _column(columns: list[str], wanted: str) -> str | None:
     return folded.get(wanted.casefold())
 
 
-def table_documents(
-    name: str, columns: list[str], rows: list[Row], mapping: ColumnMapping, per_line: bool
-) -> list[ParsedDocument]:
-    if not rows:
+def _table_documents(
+    name: str,
+    columns: list[str],
+    count: int,
+    rows: Callable[[], Iterator[Row]],
+    mapping: ColumnMapping,
+    per_line: bool,
+) -> Iterator[StreamedDocument]:
+    """Passes 2 and 3, once pass 1 has read `count` well-formed rows with `columns`."""
+    if not count:
         raise IngestError("file has a header but no rows", file=name)
     text_column = _column(columns, mapping.text)
     if text_column is None:
@@ -108,16 +180,13 @@ def table_documents(
             file=name,
             field=mapping.text,
         )
-    cols = {
-        field: _column(columns, getattr(mapping, field))
-        for field in ("title", "outlet", "url", "published", "language", "document", "external_id")
-    }
+    cols = {field: _column(columns, getattr(mapping, field)) for field in _FIELDS}
 
     def cell(row: dict[str, str], field: str) -> str:
         column = cols[field]
         return (row.get(column) or "").strip() if column else ""
 
-    for line, row in rows:
+    def check_text(line: int, row: dict[str, str]) -> None:
         if per_line and text_column not in row:
             found = ", ".join(repr(k) for k in row) or "none"
             raise IngestError(
@@ -126,19 +195,44 @@ def table_documents(
                 line=line,
                 field=text_column,
             )
-        if not (row.get(text_column) or "").strip():
+        if _blank(row.get(text_column)):
             raise IngestError("empty text", file=name, line=line, field=text_column)
 
-    if cols["document"] is None:
-        return [_row_document(name, line, row, text_column, cell) for line, row in rows]
+    document_column = cols["document"]
+    last_rows: dict[str, int] = {}  # document id -> line of its last row, in first-seen order
+    empty_id: int | None = None
+    for line, row in rows():
+        check_text(line, row)
+        if document_column is not None:
+            key = cell(row, "document")
+            if not key:
+                empty_id = line if empty_id is None else empty_id
+            else:
+                last_rows[key] = line
+    if empty_id is not None:
+        raise IngestError("empty document id", file=name, line=empty_id, field=document_column)
 
-    groups: dict[str, list[Row]] = {}
-    for line, row in rows:
+    if document_column is None:
+        for line, row in rows():
+            check_text(line, row)  # the file may have changed since pass 2
+            yield _row_document(name, line, row, text_column, cell)
+        return
+
+    waiting = iter(last_rows)  # ids in order of first appearance
+    turn = next(waiting, None)
+    reading: dict[str, list[Row]] = {}
+    complete: dict[str, list[Row]] = {}
+    for line, row in rows():
+        check_text(line, row)
         key = cell(row, "document")
-        if not key:
-            raise IngestError("empty document id", file=name, line=line, field=cols["document"])
-        groups.setdefault(key, []).append((line, row))
-    return [_grouped_document(name, key, group, text_column, cell) for key, group in groups.items()]
+        reading.setdefault(key, []).append((line, row))
+        if last_rows.get(key) == line:
+            complete[key] = reading.pop(key)
+            while turn is not None and turn in complete:
+                yield _grouped_document(name, turn, complete.pop(turn), text_column, cell)
+                turn = next(waiting, None)
+    if turn is not None or reading or complete:
+        raise IngestError("the file changed while it was being read", file=name)
 
 
 def _metadata(name: str, rows: list[Row], cell: Any) -> dict[str, Any]:
@@ -161,42 +255,45 @@ def _metadata(name: str, rows: list[Row], cell: Any) -> dict[str, Any]:
 
 def _row_document(
     name: str, line: int, row: dict[str, str], text_column: str, cell: Any
-) -> ParsedDocument:
+) -> StreamedDocument:
     text = normalise_newlines(row[text_column]).strip()
     meta = _metadata(name, [(line, row)], cell)
     language = meta.pop("language", None) or detect_language(text)
-    statements = split_statements(text, language)
-    return ParsedDocument(
+    return StreamedDocument(
         source_name=f"{name}:line {line}",
         language=language,
         text=text,
         content_hash=content_hash(text),
         external_id=cell(row, "external_id"),
-        statements=statements,
+        statements=Statements(name, lambda: iter_statements(text, language)),
         **meta,
     )
 
 
 def _grouped_document(
     name: str, key: str, rows: list[Row], text_column: str, cell: Any
-) -> ParsedDocument:
+) -> StreamedDocument:
     pieces = [normalise_newlines(row[text_column]).strip() for _, row in rows]
-    statements = []
+    spans = []
     position = 0
     for piece in pieces:
-        statements.append(
-            ParsedStatement(start=position, end=position + len(piece), text=piece, kind="statement")
-        )
+        spans.append((position, position + len(piece)))
         position += len(piece) + len(STATEMENT_SEPARATOR)
     text = STATEMENT_SEPARATOR.join(pieces)
+    del pieces
     meta = _metadata(name, rows, cell)
     language = meta.pop("language", None) or detect_language(text)
-    return ParsedDocument(
+
+    def statements() -> Iterator[ParsedStatement]:
+        for start, end in spans:
+            yield ParsedStatement(start=start, end=end, text=text[start:end], kind="statement")
+
+    return StreamedDocument(
         source_name=f"{name}:line {rows[0][0]}",
         language=language,
         text=text,
         content_hash=content_hash(text),
         external_id=key,
-        statements=statements,
+        statements=Statements(name, statements),
         **meta,
     )
