@@ -1,25 +1,25 @@
 """`sourcedesk agreement`: the Agreement page's figures on the command line.
 
 The page and this command share `workflows.agreement` and `annotate.agreement.table`, so
-both show the same numbers for the same filters.
+both show the same numbers for the same filters. The report and its tables need pandas,
+so they are imported when the command runs, not by every command as the CLI starts.
 """
 
 from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 import storage
-from annotate.agreement.report import ReportFilters, plain_summary
-from annotate.agreement.table import figure_table, why_no_figures
 from annotate.core.taxonomy import Taxonomy
 from cli.common import DbOption, JsonOption, app, date_option, friendly_errors, open_db
 from cli.filters import AnnotatorFilter, DocumentFilter
-from workflows.agreement import agreement_report
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def type_name(taxonomy: Taxonomy, key: str) -> str:
@@ -36,8 +36,14 @@ class Suggestions(StrEnum):
 SUGGESTION_FILTER: dict[str, bool | None] = {"all": None, "with": True, "without": False}
 
 
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
 def _number(value: Any) -> str:
-    return "—" if value is None or pd.isna(value) else f"{float(value):.3f}"
+    return "—" if _missing(value) else f"{float(value):.3f}"
 
 
 def format_table(table: pd.DataFrame, level: float) -> str:
@@ -48,11 +54,7 @@ def format_table(table: pd.DataFrame, level: float) -> str:
     lines: list[list[str]] = []
     for row in records:
         low = row["ci_low"]
-        interval = (
-            f"[{_number(low)}, {_number(row['ci_high'])}]"
-            if low is not None and not pd.isna(low)
-            else "—"
-        )
+        interval = "—" if _missing(low) else f"[{_number(low)}, {_number(row['ci_high'])}]"
         band = row["band"] if isinstance(row["band"], str) else ""
         lines.append(
             [
@@ -70,8 +72,7 @@ def format_table(table: pd.DataFrame, level: float) -> str:
     for cells, row in zip(lines, records, strict=True):
         out.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
         explanation = row["explanation"]
-        undefined = row["value"] is None or pd.isna(row["value"])
-        if undefined and isinstance(explanation, str) and explanation:
+        if _missing(row["value"]) and isinstance(explanation, str) and explanation:
             out.append(f"    ↳ undefined: {explanation}")
     return "\n".join(out)
 
@@ -109,6 +110,10 @@ def agreement(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 42,
     as_json: JsonOption = False,
 ) -> None:
+    from annotate.agreement.report import ReportFilters, plain_summary
+    from annotate.agreement.table import figure_table, why_no_figures
+    from workflows.agreement import agreement_report
+
     filters = ReportFilters(
         document_ids=document or None,
         outlets=outlet or None,

@@ -1,4 +1,9 @@
-"""`sourcedesk export`, `import-labels`, `dump` and `load`: datasets out and in."""
+"""`sourcedesk export`, `import-labels`, `dump` and `load`: datasets out and in.
+
+Each command imports its workflow (and the label readers) when it runs: they need
+pyarrow, duckdb, the ADBC driver and openpyxl, which every other command (an import of
+documents) can do without.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,8 @@ import typer
 
 from annotate.core.errors import SourceDeskError
 from annotate.exports import ALL_FORMATS, SHAPES, ExportFilters, ExportOptions, format_for_path
-from annotate.interchange.labels import LabelImportError, LabelMapping, parse_mapping
 from cli.common import DbOption, JsonOption, app, date_option, friendly_errors, open_db
 from cli.filters import AnnotatorFilter, DocumentFilter
-from workflows.dump import dump_project, load_dump
-from workflows.export import export_to
-from workflows.label_import import import_labels_file
 
 MB = 1_000_000
 
@@ -56,6 +57,8 @@ def export(
 ) -> None:
     """Export labels (long or wide) with a dataset card, or as Label Studio tasks, doccano
     JSONL or W3C Web Annotations. Annotators are pseudonymised unless --real-names."""
+    from workflows.export import export_to
+
     if out.is_dir():
         chosen = fmt or "csv"
     else:
@@ -137,6 +140,9 @@ def import_labels_command(
 ) -> None:
     """Import statements and labels from Label Studio or doccano; nothing on any error.
     People named in the file who have no account get an inactive one."""
+    from annotate.interchange.labels import LabelImportError, LabelMapping, parse_mapping
+    from workflows.label_import import import_labels_file
+
     if unmapped not in ("error", "skip"):
         raise typer.BadParameter("expected error or skip", param_hint="--unmapped")
     if kind not in ("auto", "labelstudio", "labelstudio-csv", "doccano", "doccano-csv"):
@@ -188,6 +194,8 @@ def dump(
     db: DbOption = None,
 ) -> None:
     """Back up the whole project (without password hashes) as JSON lines."""
+    from workflows.dump import dump_project
+
     counts = dump_project(open_db(db, create=False), out)
     typer.echo(f"wrote {sum(counts.values()):,} row(s) to {out}")
 
@@ -207,6 +215,8 @@ def load(
 ) -> None:
     """Restore a dump into an empty database (all or nothing). Accounts come without
     passwords, as annotators unless --keep-roles; every value is checked first."""
+    from workflows.dump import load_dump
+
     try:
         counts = load_dump(open_db(db), file, keep_roles=keep_roles, max_bytes=int(max_mb * MB))
     except SourceDeskError as exc:  # every problem of the file, each on its own line

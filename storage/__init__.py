@@ -1,9 +1,17 @@
 """The storage layer: every SQL statement of SourceDesk lives in this package.
 
 Callers open a database with `connect(path)` and pass it to the functions below; they
-get pydantic models or pandas frames back, never raw rows.
+get pydantic models or pandas frames back, never raw rows. The frame functions load on
+first use, so a process that never asks for a frame (an import of documents) never loads
+pandas.
 """
 
+from typing import TYPE_CHECKING
+
+# Before any other module of the package: `dialect` imports sqlite-utils (which they all
+# use) without letting it load pandas.
+import storage.dialect  # noqa: F401
+from annotate.core.lazy import lazy_names
 from storage import sessions
 from storage.adjudications import (
     ReviewFilters,
@@ -55,13 +63,6 @@ from storage.documents import (
     statements_of,
 )
 from storage.errors import ConflictError, DuplicateError, InUseError, NotFoundError, StorageError
-from storage.frames import (
-    adjudications_frame,
-    annotator_counts,
-    data_version,
-    labels_frame,
-    totals,
-)
 from storage.project import (
     create_project,
     get_project,
@@ -88,6 +89,28 @@ from storage.users import (
     set_role,
     sign_in,
 )
+
+if TYPE_CHECKING:
+    from storage.frames import (
+        adjudications_frame,
+        annotator_counts,
+        data_version,
+        labels_frame,
+        totals,
+    )
+else:  # pandas loads with the first frame asked for, not with every database opened
+    __getattr__ = lazy_names(
+        __name__,
+        {
+            "frames": (
+                "adjudications_frame",
+                "annotator_counts",
+                "data_version",
+                "labels_frame",
+                "totals",
+            )
+        },
+    )
 
 __all__ = [
     "DB_ENV_VAR",

@@ -1,4 +1,5 @@
-"""Everything specific to SQLite: pragmas, the write lock, upserts, partial indexes.
+"""Everything specific to SQLite: pragmas, the write lock, upserts, partial indexes, long
+texts written in place, and the import of sqlite-utils (without pandas).
 
 The rest of storage/ writes portable SQL and asks this module for the parts that differ
 between engines, so that a second backend means a second module of this shape, not a
@@ -8,10 +9,13 @@ search through every query.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sqlite3
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 NAME = "sqlite"
 BUSY_TIMEOUT_MS = 5_000
@@ -25,6 +29,35 @@ MAX_PARAMETERS = 900
 Error = sqlite3.Error
 OperationalError = sqlite3.OperationalError
 IntegrityError = sqlite3.IntegrityError
+
+
+def _import_sqlite_utils() -> None:
+    """Import sqlite-utils without the pandas it imports whenever pandas is installed.
+
+    sqlite-utils reads pandas once, at import, for one thing: to give a column made from a
+    `pandas.Timestamp` value the type TEXT when it creates a table or adds a column from
+    Python values. SourceDesk creates every table and column with SQL (the migrations) and
+    hands sqlite-utils no pandas value, so nothing is lost, while pandas (and the pyarrow
+    it loads) would add some 80 MB to every process that opens a database, an import of
+    documents included.
+
+    A `None` in `sys.modules` makes `import pandas` raise ImportError, which sqlite-utils
+    takes for "not installed". It is there only while sqlite-utils is imported, once, when
+    storage is first imported: as a command starts, or as the web server loads its ASGI
+    module, before any page runs (a page importing pandas at that moment would fail).
+    Once pandas is loaded there is nothing to save, and it is not hidden.
+    """
+    if "sqlite_utils" in sys.modules or "pandas" in sys.modules:
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+    try:
+        importlib.import_module("sqlite_utils")
+    finally:
+        if sys.modules.get("pandas") is None:
+            sys.modules.pop("pandas", None)
+
+
+_import_sqlite_utils()
 
 
 def open_connection(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
@@ -138,6 +171,41 @@ def upsert(
         f"INSERT INTO {table} ({names}) VALUES ({marks}) "
         f"ON CONFLICT ({', '.join(conflict)}) {action}"
     )
+
+
+def insert_with_text(
+    conn: sqlite3.Connection, table: str, values: dict[str, Any], column: str, text: str
+) -> int:
+    """Insert a row whose `column` holds a long `text`, written into place a chunk at a
+    time; returns the new row's rowid (its INTEGER PRIMARY KEY, if it has one).
+
+    The row is inserted with a text of NULs of the right size in bytes, which the chunks
+    then overwrite (SQLite's incremental blob I/O works on TEXT values too). SQLite builds
+    that value and the row in memory for the moment of the INSERT; bound as one str, the
+    text would in addition be encoded whole to UTF-8, a copy Python keeps with the str for
+    as long as it lives, and copied again as SQLite's parameter.
+    """
+    size = sum(len(chunk.encode("utf-8")) for chunk in _chunks(text))
+    names = ", ".join([*values, column])
+    marks = "?, " * len(values)
+    cursor = conn.execute(
+        f"INSERT INTO {table} ({names}) VALUES ({marks}CAST(zeroblob(?) AS TEXT))",
+        [*values.values(), size],
+    )
+    row_id = cursor.lastrowid
+    assert row_id is not None  # an insert always sets it
+    with conn.blobopen(table, column, row_id) as blob:
+        for chunk in _chunks(text):
+            blob.write(chunk.encode("utf-8"))
+    return row_id
+
+
+_TEXT_CHUNK = 1 << 18  # characters: at most 1 MB of UTF-8 at a time
+
+
+def _chunks(text: str) -> Iterator[str]:
+    for start in range(0, len(text), _TEXT_CHUNK):
+        yield text[start : start + _TEXT_CHUNK]
 
 
 def partial_index(name: str, table: str, columns: str, where: str) -> str:

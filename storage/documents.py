@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sqlite_utils import Database
 
 from annotate.core.models import Document, Statement, utcnow
+from storage import dialect
 from storage.errors import NotFoundError, StorageError
 from storage.project import refresh_open_statements
 from storage.rows import to_model
@@ -128,37 +129,12 @@ def add_document(db: Database, parsed: ParsedDocument | StreamedDocument) -> Imp
 
 
 def _insert_document(db: Database, document: Document) -> int:
-    """Insert the document row, its text written into place a chunk at a time.
-
-    The row is inserted with a text of NULs of the right size in bytes, which the chunks
-    then overwrite (SQLite's incremental blob I/O works on TEXT values too): bound as one
-    str, the text would be copied whole into its UTF-8 form (kept with the str for as
-    long as it lives) and into SQLite's copy of the parameter, beside the row itself.
-    """
-    text = document.text
-    size = sum(len(chunk.encode("utf-8")) for chunk in _chunks(text))
+    """Insert the document row; its text, which may be tens of megabytes, is written in
+    chunks (`dialect.insert_with_text`) rather than bound whole."""
     data: dict[str, Any] = document.model_dump(exclude={"id", "text"})
     data["published"] = document.published.isoformat() if document.published else None
     data["imported_at"] = document.imported_at.isoformat()
-    columns = ", ".join([*data, "text"])
-    cursor = db.execute(
-        f"INSERT INTO documents ({columns}) VALUES ({'?, ' * len(data)}CAST(zeroblob(?) AS TEXT))",
-        [*data.values(), size],
-    )
-    document_id = cursor.lastrowid
-    assert document_id is not None  # an INTEGER PRIMARY KEY insert returns its rowid
-    with db.conn.blobopen("documents", "text", document_id) as blob:
-        for chunk in _chunks(text):
-            blob.write(chunk.encode("utf-8"))
-    return int(document_id)
-
-
-_TEXT_CHUNK = 1 << 18
-
-
-def _chunks(text: str) -> Iterator[str]:
-    for start in range(0, len(text), _TEXT_CHUNK):
-        yield text[start : start + _TEXT_CHUNK]
+    return dialect.insert_with_text(db.conn, "documents", data, "text", document.text)
 
 
 def add_documents(db: Database, parsed: Iterable[ParsedDocument]) -> list[ImportOutcome]:

@@ -349,7 +349,9 @@ print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
 """
 
 
-def test_importing_an_article_loads_no_page_or_model_library(tmp_path: Path) -> None:
+def test_importing_an_article_loads_no_page_model_or_table_library(tmp_path: Path) -> None:
+    """Each of these libraries adds tens of megabytes to the command's memory, which is
+    the file's size many times over for an ordinary article."""
     db = tmp_path / "p.db"
     project = storage.connect(db)
     storage.create_project(project, "p")
@@ -366,3 +368,4 @@ def test_importing_an_article_loads_no_page_or_model_library(tmp_path: Path) -> 
     loaded = set(result.stdout.strip().splitlines()[-1].split())
     assert "py3langid" in loaded  # the article's language was detected
     assert not loaded & {"sklearn", "scipy", "trafilatura", "streamlit", "justext", "htmldate"}
+    assert not loaded & {"pandas", "pyarrow", "duckdb", "openpyxl", "adbc_driver_manager"}

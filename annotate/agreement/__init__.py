@@ -9,8 +9,9 @@ label it saves, and the tables need pandas, which importing documents does not.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from annotate.core.lazy import lazy_names
 
 if TYPE_CHECKING:
     from annotate.agreement.breakdowns import (
@@ -38,40 +39,36 @@ if TYPE_CHECKING:
     from annotate.agreement.cohen import cohen_kappa, cohen_kappa_pairs, confusion_counts
     from annotate.agreement.reliability import ReliabilityData
 
-_HOMES = {
-    "CoderAgreement": "breakdowns",
-    "Confusion": "breakdowns",
-    "LabelAgreement": "breakdowns",
-    "UnitDisagreement": "breakdowns",
-    "coder_agreement": "breakdowns",
-    "coincidence_matrix": "breakdowns",
-    "confusion_matrix": "breakdowns",
-    "confusion_vs_reference": "breakdowns",
-    "label_agreement": "breakdowns",
-    "ranked_disagreements": "breakdowns",
-    "top_confusions": "breakdowns",
-    "unit_disagreement_table": "breakdowns",
-    "AgreementResult": "coefficients",
-    "agreement_weights": "coefficients",
-    "fleiss_kappa": "coefficients",
-    "gwet_ac": "coefficients",
-    "krippendorff_alpha": "coefficients",
-    "percent_agreement": "coefficients",
-    "cohen_kappa": "cohen",
-    "cohen_kappa_pairs": "cohen",
-    "confusion_counts": "cohen",
-    "ReliabilityData": "reliability",
-}
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
+if not TYPE_CHECKING:
+    __getattr__ = lazy_names(
+        __name__,
+        {
+            "breakdowns": (
+                "CoderAgreement",
+                "Confusion",
+                "LabelAgreement",
+                "UnitDisagreement",
+                "coder_agreement",
+                "coincidence_matrix",
+                "confusion_matrix",
+                "confusion_vs_reference",
+                "label_agreement",
+                "ranked_disagreements",
+                "top_confusions",
+                "unit_disagreement_table",
+            ),
+            "coefficients": (
+                "AgreementResult",
+                "agreement_weights",
+                "fleiss_kappa",
+                "gwet_ac",
+                "krippendorff_alpha",
+                "percent_agreement",
+            ),
+            "cohen": ("cohen_kappa", "cohen_kappa_pairs", "confusion_counts"),
+            "reliability": ("ReliabilityData",),
+        },
+    )
 
 __all__ = [
     "AgreementResult",

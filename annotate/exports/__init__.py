@@ -10,8 +10,9 @@ and page that merely offers an export, and the writers need pyarrow and openpyxl
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from annotate.core.lazy import lazy_names
 
 if TYPE_CHECKING:
     from annotate.exports.cells import batch_from_rows, finish_batch, output_schema
@@ -42,50 +43,39 @@ if TYPE_CHECKING:
     from annotate.exports.sanitize import neutralise, spreadsheet_text, spreadsheet_text_array
     from annotate.exports.writers import atomic_path, write_batches, write_text_atomic
 
-_HOMES = {
-    "batch_from_rows": "cells",
-    "finish_batch": "cells",
-    "output_schema": "cells",
-    "LONG_COLUMNS": "columns",
-    "WIDE_TAIL_COLUMNS": "columns",
-    "Column": "columns",
-    "arrow_schema": "columns",
-    "columns_markdown": "columns",
-    "recorded_only": "columns",
-    "wide_columns": "columns",
-    "ExportError": "errors",
-    "ALL_FORMATS": "options",
-    "FORMATS": "options",
-    "INTERCHANGE": "options",
-    "SHAPES": "options",
-    "SUFFIXES": "options",
-    "ExportFilters": "options",
-    "ExportOptions": "options",
-    "Format": "options",
-    "Shape": "options",
-    "format_for_path": "options",
-    "Pseudonyms": "pseudonyms",
-    "Columns": "rows",
-    "GlobalAggregate": "rows",
-    "WideChunk": "rows",
-    "wide_rows": "rows",
-    "neutralise": "sanitize",
-    "spreadsheet_text": "sanitize",
-    "spreadsheet_text_array": "sanitize",
-    "atomic_path": "writers",
-    "write_batches": "writers",
-    "write_text_atomic": "writers",
-}
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
+if not TYPE_CHECKING:
+    __getattr__ = lazy_names(
+        __name__,
+        {
+            "cells": ("batch_from_rows", "finish_batch", "output_schema"),
+            "columns": (
+                "LONG_COLUMNS",
+                "WIDE_TAIL_COLUMNS",
+                "Column",
+                "arrow_schema",
+                "columns_markdown",
+                "recorded_only",
+                "wide_columns",
+            ),
+            "errors": ("ExportError",),
+            "options": (
+                "ALL_FORMATS",
+                "FORMATS",
+                "INTERCHANGE",
+                "SHAPES",
+                "SUFFIXES",
+                "ExportFilters",
+                "ExportOptions",
+                "Format",
+                "Shape",
+                "format_for_path",
+            ),
+            "pseudonyms": ("Pseudonyms",),
+            "rows": ("Columns", "GlobalAggregate", "WideChunk", "wide_rows"),
+            "sanitize": ("neutralise", "spreadsheet_text", "spreadsheet_text_array"),
+            "writers": ("atomic_path", "write_batches", "write_text_atomic"),
+        },
+    )
 
 __all__ = [
     "ALL_FORMATS",

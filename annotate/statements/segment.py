@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,17 +118,17 @@ def _boilerplate_markers(language: str) -> tuple[str, ...]:
 # --- Blocks: paragraphs and lines. ----------------------------------------------------
 
 
-def _line_spans(text: str) -> list[tuple[int, int]]:
-    spans = []
+def _line_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line, the newline excluded, as they are found: neither the
+    lines nor their offsets are kept (a long file has hundreds of thousands)."""
     pos = 0
-    while (end := text.find("\n", pos)) >= 0:  # no copy of the lines
-        spans.append((pos, end))
+    while (end := text.find("\n", pos)) >= 0:
+        yield pos, end
         pos = end + 1
-    spans.append((pos, len(text)))
-    return spans
+    yield pos, len(text)
 
 
-def _is_hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
+def _is_hard_wrapped(text: str, lines: Iterable[tuple[int, int]]) -> bool:
     """True when the text looks wrapped at a fixed width (e-mail, plain-text wires).
 
     Then a single newline is a soft break inside a paragraph; otherwise every line is
@@ -150,8 +150,7 @@ def _is_hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
 
 def _blocks(text: str) -> Iterator[tuple[int, int]]:
     """Yield (start, end) of each paragraph, trimmed of surrounding whitespace."""
-    lines = _line_spans(text)
-    wrapped = _is_hard_wrapped(text, lines)
+    wrapped = _is_hard_wrapped(text, _line_spans(text))  # found again below, not kept
     current: list[tuple[int, int]] = []
 
     def flush() -> Iterator[tuple[int, int]]:
@@ -160,7 +159,7 @@ def _blocks(text: str) -> Iterator[tuple[int, int]]:
             yield from _trim(text, start, end)
             current.clear()
 
-    for start, end in lines:
+    for start, end in _line_spans(text):
         line = text[start:end].strip()
         if not line:
             yield from flush()
