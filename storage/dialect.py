@@ -49,7 +49,7 @@ def _import_sqlite_utils() -> None:
     """
     if "sqlite_utils" in sys.modules or "pandas" in sys.modules:
         return
-    sys.modules["pandas"] = None  # type: ignore[assignment]
+    sys.modules["pandas"] = None  # type: ignore[assignment]  # None: "not installed"
     try:
         importlib.import_module("sqlite_utils")
     finally:

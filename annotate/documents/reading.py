@@ -104,7 +104,7 @@ class _Limited(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # io reads into any writable buffer
         data = self._handle.read(min(len(buffer), self._left + 1))
         if len(data) > self._left:
             raise _too_large(self._name, self._max_bytes)
