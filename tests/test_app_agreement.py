@@ -158,7 +158,7 @@ def test_the_charts_tables_and_downloads_are_there(sample: dict[str, int]) -> No
     columns = [set(d.value.columns) for d in at.dataframe]
     assert any("Specific agreement" in c for c in columns)
     assert any("Agreement with the others" in c for c in columns)
-    assert any({"Majority", "Dawid–Skene", "Tied between"} <= c for c in columns)
+    assert any({"Label", "How", "Dawid–Skene", "Tied between"} <= c for c in columns)
     assert len(at.get("vega_lite_chart")) >= 5
     assert len(at.get("download_button")) >= 8
 

@@ -449,7 +449,7 @@ def _aggregated(view: AgreementView, titles: dict[int, str], namers: dict[str, N
         {
             "Statement": statements,
             "Document": [titles.get(agg.documents.get(int(s), -1), "") for s in statements],
-            "Majority": [show(v, type_of) for v in majority["label"]],
+            "Label": [show(v, type_of) for v in majority["label"]],
             "How": [methods.get(str(m), str(m)) for m in majority["method"]],
             "Tied between": [
                 ", ".join(type_of(str(t)) for t in v) if isinstance(v, list) else ""
