@@ -55,12 +55,23 @@ def test_upload_shows_the_segmentation_then_imports(db_file: Path) -> None:
         "Le ministre a démenti ces informations.",
         "Selon des sources proches du dossier, l'accord est prêt.",
     ]
-    # The uploader was cleared; the same file again is a duplicate, not a second copy.
+    # The uploader was cleared; the same file again is flagged before anything is imported.
     at.file_uploader[0].set_value(("copie.txt", ARTICLE_TXT, "text/plain")).run()
-    button(at, "Import 1 document(s)").click().run()
-    assert at.success[0].value == "Import finished: 0 added, 1 duplicate(s) skipped, 0 error(s)."
+    assert [e.label for e in at.expander] == [
+        "Un accord en vue · 2 statements, 2 other segments · fr · already in the project, "
+        "will be skipped"
+    ]
+    assert at.info[0].value == "Every document of this upload is already in the project."
+    assert not [b for b in at.button if b.label.startswith("Import")]
+    # With a new article beside it, only the new one is counted and the copy is skipped.
+    other = ARTICLE_TXT.replace(b"accord", b"contrat")
+    at.file_uploader[0].set_value(
+        [("copie.txt", ARTICLE_TXT, "text/plain"), ("autre.txt", other, "text/plain")]
+    ).run()
+    button(at, "Import 1 document(s) (skip 1 already in the project)").click().run()
+    assert at.success[0].value == "Import finished: 1 added, 1 duplicate(s) skipped, 0 error(s)."
     assert "same text as document 1; skipped" in at.dataframe[0].value["message"][0]
-    assert storage.totals(db)["documents"] == 1
+    assert storage.totals(db)["documents"] == 2
 
 
 def test_documents_are_listed_with_progress_and_can_be_assigned(db_file: Path) -> None:

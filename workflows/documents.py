@@ -17,8 +17,15 @@ from pathlib import Path
 import storage
 from annotate.documents import ColumnMapping, IngestError, ParsedDocument
 from annotate.documents.ingest import iter_path
+from storage.restore import documents_by_hash
 
-__all__ = ["DEFAULT_MAX_BYTES", "ImportReport", "import_files", "import_parsed"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "ImportReport",
+    "already_stored",
+    "import_files",
+    "import_parsed",
+]
 
 DEFAULT_MAX_BYTES = 20_000_000
 
@@ -57,6 +64,12 @@ class ImportReport:
             f"{self.added} document(s) added ({self.statements} statements), "
             f"{self.duplicates} duplicate(s) skipped, {self.errors} error(s)"
         )
+
+
+def already_stored(db: storage.Database, documents: Iterable[ParsedDocument]) -> set[str]:
+    """Content hashes of these documents that the project already holds (same text after
+    normalising): an import skips them as duplicates, so a preview can say so first."""
+    return set(documents_by_hash(db, [d.content_hash for d in documents]))
 
 
 def import_parsed(

@@ -28,6 +28,7 @@ from ui.widgets import (
     show_flash,
     show_text,
 )
+from workflows.documents import already_stored, import_parsed
 
 KINDS: tuple[StatementKind, ...] = ("statement", "heading", "byline", "caption", "boilerplate")
 SECTION_KEY = "documents_section"
@@ -130,11 +131,13 @@ def _import_tab() -> None:
             errors.append({"source": name, "status": "error", "message": problem})
         parsed.extend(documents)
     st.subheader("Preview")
+    known = already_stored(session.db(), parsed)
     for i, doc in enumerate(parsed):
         n = sum(1 for s in doc.statements if s.kind == "statement")
+        stored = " · already in the project, will be skipped" if doc.content_hash in known else ""
         with st.expander(
             f"{label(doc.title or doc.source_name)} · {n} statements, "
-            f"{len(doc.statements) - n} other segments · {doc.language}",
+            f"{len(doc.statements) - n} other segments · {doc.language}{stored}",
             expanded=i == 0,
         ):
             st.dataframe(
@@ -150,14 +153,22 @@ def _import_tab() -> None:
     if errors:
         st.error(f"{len(errors)} file(s) cannot be imported:")
         st.dataframe(pd.DataFrame(errors), hide_index=True, width="stretch")
-    if parsed and st.button(f"Import {len(parsed)} document(s)", type="primary"):
+    fresh = sum(doc.content_hash not in known for doc in parsed)
+    if parsed and not fresh:
+        st.info("Every document of this upload is already in the project.")
+    skipped = f" (skip {len(parsed) - fresh} already in the project)" if fresh < len(parsed) else ""
+    if fresh and st.button(f"Import {fresh} document(s){skipped}", type="primary"):
         bar = st.progress(0.0, text="Importing")
-        outcomes = []
-        for i, doc in enumerate(parsed, start=1):
-            outcomes.append(storage.add_document(session.db(), doc))
-            bar.progress(i / len(parsed), text=f"Importing {i} / {len(parsed)}")
+        done: list[storage.ImportOutcome] = []
+
+        def progress(outcome: storage.ImportOutcome) -> None:
+            done.append(outcome)
+            bar.progress(len(done) / len(parsed), text=f"Importing {len(done)} / {len(parsed)}")
+
+        report = import_parsed(session.db(), parsed, on_outcome=progress)
         st.session_state["doc_import_summary"] = [
-            {"source": o.source_name, "status": o.status, "message": o.message} for o in outcomes
+            {"source": o.source_name, "status": o.status, "message": o.message}
+            for o in report.outcomes
         ] + errors
         st.session_state["doc_upload_round"] = round_ + 1
         st.rerun()
