@@ -99,7 +99,7 @@ if TYPE_CHECKING:
         totals,
     )
 else:  # pandas loads with the first frame asked for, not with every database opened
-    __getattr__ = lazy_names(
+    __getattr__, __dir__ = lazy_names(
         __name__,
         {
             "frames": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from annotate.agreement import (
@@ -262,3 +263,11 @@ def test_result_serialises_to_json(krippendorff_data: ReliabilityData) -> None:
     assert dumped["coefficient"] == "krippendorff_alpha"
     assert dumped["metric"] == "nominal"
     assert all(not isinstance(v, float) or math.isfinite(v) for v in dumped.values())
+
+
+def test_categorical_values_are_ordered_by_value_not_by_their_dtype() -> None:
+    values = pd.Categorical(["b", "a", "c", "b"], categories=["c", "b", "a"])
+    data = ReliabilityData.from_long([1, 1, 2, 2], ["x", "y", "x", "y"], pd.Series(values))
+    plain = ReliabilityData.from_long([1, 1, 2, 2], ["x", "y", "x", "y"], ["b", "a", "c", "b"])
+    assert data.categories == plain.categories == ("a", "b", "c")
+    assert data.value.tolist() == plain.value.tolist()

@@ -316,3 +316,18 @@ def test_the_card_figures_are_the_reports_headline_figures(
             )
             assert figure.reading == (variable.reading if reads else None)
     assert set(CARD_FIELDS) == set(type(card[0]).model_fields)
+
+
+@pytest.mark.parametrize("confidence", [None, 6])
+def test_a_report_is_built_when_no_confidence_is_usable(
+    labels: pd.DataFrame, confidence: int | None
+) -> None:
+    """Nobody rated confidence (or only "cannot be judged"): the source type is still
+    reported, and confidence says why it has no figure."""
+    frame = labels.assign(confidence=pd.array([confidence] * len(labels), dtype="Int64"))
+    report = build_report(frame, n_boot=10)
+    assert report.source_type.alpha["nominal"].value is not None
+    assert report.confidence.alpha["ordinal"].value is None
+    assert report.confidence.alpha["ordinal"].explanation == "no values: nothing to compare"
+    assert report.confidence.top_disagreements == []
+    assert report.confidence.n_labels == 0

@@ -61,15 +61,24 @@ def test_upload_shows_the_segmentation_then_imports(db_file: Path) -> None:
         "Un accord en vue · 2 statements, 2 other segments · fr · already in the project, "
         "will be skipped"
     ]
-    assert at.info[0].value == "Every document of this upload is already in the project."
+    assert at.info[0].value == "Every document of this upload is a duplicate: nothing to import."
     assert not [b for b in at.button if b.label.startswith("Import")]
-    # With a new article beside it, only the new one is counted and the copy is skipped.
+    # With a new article beside it (twice), only the new one is counted.
     other = ARTICLE_TXT.replace(b"accord", b"contrat")
     at.file_uploader[0].set_value(
-        [("copie.txt", ARTICLE_TXT, "text/plain"), ("autre.txt", other, "text/plain")]
+        [
+            ("copie.txt", ARTICLE_TXT, "text/plain"),
+            ("autre.txt", other, "text/plain"),
+            ("autre-copie.txt", other, "text/plain"),
+        ]
     ).run()
-    button(at, "Import 1 document(s) (skip 1 already in the project)").click().run()
-    assert at.success[0].value == "Import finished: 1 added, 1 duplicate(s) skipped, 0 error(s)."
+    assert [e.label.split(" · ")[-1] for e in at.expander] == [
+        "already in the project, will be skipped",
+        "fr",
+        "the same text as another document of this upload, will be skipped",
+    ]
+    button(at, "Import 1 document(s) (skip 2 duplicate(s))").click().run()
+    assert at.success[0].value == "Import finished: 1 added, 2 duplicate(s) skipped, 0 error(s)."
     assert "same text as document 1; skipped" in at.dataframe[0].value["message"][0]
     assert storage.totals(db)["documents"] == 2
 

@@ -7,6 +7,7 @@ A name added to or dropped from a package's `__all__` changes this snapshot on p
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 from pathlib import Path
 
@@ -33,7 +34,26 @@ def test_public_names_are_pinned_and_importable(package: str) -> None:
     assert names is not None, f"{package} has no __all__"
     assert sorted(names) == PACKAGES[package]
     assert len(set(names)) == len(names)
+    listed = set(dir(module))  # before any name is read: lazily loaded names are listed too
+    submodules = {n for n in names if importlib.util.find_spec(f"{package}.{n}") is not None}
+    assert set(names) - submodules <= listed
     for name in names:
         assert not name.startswith("_"), name
         if not hasattr(module, name):  # a package may list its modules (workflows)
             importlib.import_module(f"{package}.{name}")
+
+
+@pytest.mark.parametrize("package", ["storage", "annotate.agreement", "annotate.exports"])
+def test_lazily_loaded_names_are_listed_before_they_are_read(package: str) -> None:
+    """In a fresh interpreter, where nothing has read them yet."""
+    import subprocess
+    import sys
+
+    check = (
+        f"import importlib; m = importlib.import_module({package!r}); "
+        "missing = sorted(set(m.__all__) - set(dir(m))); print(missing)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"

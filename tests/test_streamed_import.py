@@ -314,6 +314,39 @@ def test_a_file_that_fails_late_leaves_nothing_behind(
     assert storage.totals(project_db)["documents"] == 2
 
 
+def test_bytes_that_stop_decoding_after_the_check_are_an_ingest_error() -> None:
+    handle = io.BytesIO(b"text\nUn texte.\n\xff\xfe bad\n")
+    changed = pytest.raises(IngestError, match="changed while it was being read")
+    with changed, text_pass(handle, "rows.csv", 1_000, "utf-8") as text:
+        text.read()
+
+
+def test_a_document_refused_by_storage_takes_its_whole_file_back(
+    project_db: storage.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storage refuses the second document of a file (as it would a value its model
+    rejects): the first, already written, is rolled back with it."""
+    real = storage.add_document
+    calls: list[str] = []
+
+    def refuse_second(db: storage.Database, parsed: object) -> storage.ImportOutcome:
+        calls.append("x")
+        if len(calls) == 2:
+            return storage.ImportOutcome(
+                source_name="rows.csv", status="error", message="language: too long"
+            )
+        return real(db, parsed)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(storage, "add_document", refuse_second)
+    table = tmp_path / "rows.csv"
+    table.write_text("text\nUn texte.\nDeux textes.\nTrois textes.\n")
+    report = import_files(project_db, [table])
+    assert [(o.status, o.message) for o in report.outcomes] == [
+        ("error", "language: too long; nothing of rows.csv was imported")
+    ]
+    assert storage.totals(project_db)["documents"] == 0
+
+
 def test_a_long_article_is_stored_whole(project_db: storage.Database, tmp_path: Path) -> None:
     text = "\n\n".join(f"{SENTENCE}{i}." for i in range(3000))
     path = tmp_path / "long.txt"

@@ -10,7 +10,7 @@ bad row after good ones) leaves none of them: a file imports entirely or not at 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from storage.restore import documents_by_hash
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "ImportReport",
-    "already_stored",
+    "duplicates_in",
     "import_files",
     "import_parsed",
 ]
@@ -66,10 +66,22 @@ class ImportReport:
         )
 
 
-def already_stored(db: storage.Database, documents: Iterable[ParsedDocument]) -> set[str]:
-    """Content hashes of these documents that the project already holds (same text after
-    normalising): an import skips them as duplicates, so a preview can say so first."""
-    return set(documents_by_hash(db, [d.content_hash for d in documents]))
+def duplicates_in(db: storage.Database, documents: Sequence[ParsedDocument]) -> list[str | None]:
+    """For each document, why an import will skip it as a duplicate, or None: the project
+    already holds its text (after normalising), or an earlier document of the same batch
+    has it. A preview can say so before anything is imported."""
+    stored = set(documents_by_hash(db, [d.content_hash for d in documents]))
+    seen: set[str] = set()
+    reasons: list[str | None] = []
+    for document in documents:
+        if document.content_hash in stored:
+            reasons.append("already in the project")
+        elif document.content_hash in seen:
+            reasons.append("the same text as another document of this upload")
+        else:
+            reasons.append(None)
+        seen.add(document.content_hash)
+    return reasons
 
 
 def import_parsed(
@@ -118,11 +130,25 @@ def _import_file(
         upcoming = next(documents, None)  # the whole-file checks run before the write lock
         with storage.write(db):
             while upcoming is not None:
-                outcomes.append(storage.add_document(db, upcoming))
+                outcome = storage.add_document(db, upcoming)
+                if outcome.status == "error":  # one bad document: none of the file
+                    raise _FileRefused(outcome)
+                outcomes.append(outcome)
                 upcoming = None  # the stored document is let go before the next is read
                 upcoming = next(documents, None)
     except IngestError as exc:
         return [storage.ImportOutcome(source_name=exc.file, status="error", message=str(exc))]
     except storage.StorageError as exc:
         return [storage.ImportOutcome(source_name=path.name, status="error", message=str(exc))]
+    except _FileRefused as refused:
+        message = f"{refused.outcome.message}; nothing of {path.name} was imported"
+        return [refused.outcome.model_copy(update={"message": message})]
     return outcomes
+
+
+class _FileRefused(Exception):
+    """Raised inside a file's transaction to roll back its documents stored so far."""
+
+    def __init__(self, outcome: storage.ImportOutcome) -> None:
+        super().__init__(outcome.message)
+        self.outcome = outcome

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from annotate.agreement.reliability import ReliabilityData
 
 if not TYPE_CHECKING:
-    __getattr__ = lazy_names(
+    __getattr__, __dir__ = lazy_names(
         __name__,
         {
             "breakdowns": (

@@ -349,7 +349,9 @@ def ranked_disagreements(data: ReliabilityData, limit: int = 50) -> list[UnitDis
             | np.r_[True, np.diff(entropy[ranked]) != 0]
         )
         rank[ranked] = np.cumsum(step) - 1
-    unit_rank = np.where(unit_pattern >= 0, rank[unit_pattern], -1)
+    unit_rank = np.full(data.n_units, -1, dtype=np.int64)
+    rated = unit_pattern >= 0
+    unit_rank[rated] = rank[unit_pattern[rated]]
     candidates = np.flatnonzero(unit_rank >= 0)
     key = unit_rank[candidates] * max(data.n_units, 1) + candidates
     if len(key) > limit:

@@ -43,7 +43,7 @@ class ReliabilityData:
     # Position of each value's record in the caller's input, so per-record flags (e.g.
     # "a suggestion was shown") can follow the values without a join.
     record: np.ndarray | None = None
-    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_long(
@@ -98,6 +98,13 @@ class ReliabilityData:
                 # Whole-column factorize: categorical columns keep their codes (no strings
                 # are materialised), and missing values come back as -1.
                 codes, uniques = pd.factorize(values_s, sort=True)
+                if isinstance(values_s.dtype, pd.CategoricalDtype):
+                    # A categorical sorts by its own category order: sort by value instead.
+                    order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+                    rank = np.empty(len(order), dtype=np.int64)
+                    rank[order] = np.arange(len(order))
+                    codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+                    uniques = uniques[order]
             except TypeError as exc:
                 raise ValueError(f"values cannot be ordered (mixed types?): {exc}") from exc
             value_code = np.asarray(codes, dtype=np.int64)[keep]
@@ -249,14 +256,14 @@ class ReliabilityData:
             first[inverse] = np.arange(len(inverse))
             unit_pattern = np.full(self.n_units, -1, dtype=np.int64)
             unit_pattern[rated] = inverse
-            self._cache["patterns"] = self._count_rows(rated[first])
-            self._cache["pattern_units"] = np.bincount(inverse, minlength=len(keys))
-            self._cache["unit_pattern"] = unit_pattern
-        return (
-            self._cache["patterns"],
-            self._cache["pattern_units"],
-            self._cache["unit_pattern"],
-        )
+            # One write of all three: a reader in another thread sees all or nothing.
+            self._cache["patterns"] = (
+                self._count_rows(rated[first]),
+                np.bincount(inverse, minlength=len(keys)),
+                unit_pattern,
+            )
+        patterns, pattern_units, unit_pattern = self._cache["patterns"]
+        return patterns, pattern_units, unit_pattern
 
     def _count_rows(self, units: np.ndarray) -> np.ndarray:
         """The count vectors of a few units (len(units) × categories)."""

@@ -307,7 +307,8 @@ def _suggestion_comparison(
     level: float,
 ) -> SuggestionComparison:
     # Each kept value knows its record, so the label's "suggestion shown" follows it.
-    assert data.record is not None
+    if data.record is None:  # built by from_long, which always records it
+        raise ValueError("reliability data without record positions")
     with_flag = shown[data.record]
     boot: Bootstrap = {"n_boot": n_boot, "seed": seed, "level": level}
     return SuggestionComparison(

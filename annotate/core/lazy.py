@@ -15,12 +15,15 @@ from typing import Any
 __all__ = ["lazy_names"]
 
 
-def lazy_names(package: str, homes: Mapping[str, Iterable[str]]) -> Callable[[str], Any]:
-    """A module `__getattr__` for `package`: `homes` maps each of its submodules to the
-    names it provides, and a name is imported from there when first read, then kept as an
-    ordinary attribute of the package (later reads cost nothing).
+def lazy_names(
+    package: str, homes: Mapping[str, Iterable[str]]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A module `__getattr__` and `__dir__` for `package`: `homes` maps each of its
+    submodules to the names it provides, and a name is imported from there when first read,
+    then kept as an ordinary attribute of the package (later reads cost nothing); `dir()`
+    lists the names before they are read.
 
-    Assign it under `if not TYPE_CHECKING:` and import the same names under
+    Assign them under `if not TYPE_CHECKING:` and import the same names under
     `if TYPE_CHECKING:`, so that type checkers see real imports and still reject a
     misspelt name.
     """
@@ -34,4 +37,7 @@ def lazy_names(package: str, homes: Mapping[str, Iterable[str]]) -> Callable[[st
         setattr(sys.modules[package], name, value)
         return value
 
-    return __getattr__
+    def __dir__() -> list[str]:
+        return sorted(set(vars(sys.modules[package])) | set(home_of))
+
+    return __getattr__, __dir__

@@ -87,6 +87,9 @@ def text_pass(
     text = io.TextIOWrapper(io.BufferedReader(_Limited(handle, name, max_bytes)), codec)
     try:
         yield text
+    except UnicodeDecodeError:
+        # The encoding was checked on a pass before this one: the bytes have changed since.
+        raise IngestError("the file changed while it was being read", file=name) from None
     finally:
         text.detach()  # the file itself stays open for the next pass
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from annotate.exports.writers import atomic_path, write_batches, write_text_atomic
 
 if not TYPE_CHECKING:
-    __getattr__ = lazy_names(
+    __getattr__, __dir__ = lazy_names(
         __name__,
         {
             "cells": ("batch_from_rows", "finish_batch", "output_schema"),

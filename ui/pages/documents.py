@@ -28,7 +28,7 @@ from ui.widgets import (
     show_flash,
     show_text,
 )
-from workflows.documents import already_stored, import_parsed
+from workflows.documents import duplicates_in, import_parsed
 
 KINDS: tuple[StatementKind, ...] = ("statement", "heading", "byline", "caption", "boilerplate")
 SECTION_KEY = "documents_section"
@@ -131,10 +131,10 @@ def _import_tab() -> None:
             errors.append({"source": name, "status": "error", "message": problem})
         parsed.extend(documents)
     st.subheader("Preview")
-    known = already_stored(session.db(), parsed)
+    duplicate = duplicates_in(session.db(), parsed)
     for i, doc in enumerate(parsed):
         n = sum(1 for s in doc.statements if s.kind == "statement")
-        stored = " · already in the project, will be skipped" if doc.content_hash in known else ""
+        stored = f" · {duplicate[i]}, will be skipped" if duplicate[i] else ""
         with st.expander(
             f"{label(doc.title or doc.source_name)} · {n} statements, "
             f"{len(doc.statements) - n} other segments · {doc.language}{stored}",
@@ -153,10 +153,10 @@ def _import_tab() -> None:
     if errors:
         st.error(f"{len(errors)} file(s) cannot be imported:")
         st.dataframe(pd.DataFrame(errors), hide_index=True, width="stretch")
-    fresh = sum(doc.content_hash not in known for doc in parsed)
+    fresh = duplicate.count(None)
     if parsed and not fresh:
-        st.info("Every document of this upload is already in the project.")
-    skipped = f" (skip {len(parsed) - fresh} already in the project)" if fresh < len(parsed) else ""
+        st.info("Every document of this upload is a duplicate: nothing to import.")
+    skipped = f" (skip {len(parsed) - fresh} duplicate(s))" if fresh < len(parsed) else ""
     if fresh and st.button(f"Import {fresh} document(s){skipped}", type="primary"):
         bar = st.progress(0.0, text="Importing")
         done: list[storage.ImportOutcome] = []
