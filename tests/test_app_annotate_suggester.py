@@ -12,7 +12,7 @@ from test_app_annotate import data, label, send
 import storage
 from annotate.core.models import RULES_SUGGESTION
 from annotate.suggest.model import AdaptedModel
-from storage.suggestion_models import save_suggestion_model
+from workflows.suggest import store_model
 
 MODEL = AdaptedModel(
     version="m40-feedface",
@@ -53,15 +53,7 @@ def test_a_suggestion_of_the_rules_is_stored_as_such(db_file: Path) -> None:
 def test_a_suggestion_of_the_project_model_names_its_version(db_file: Path) -> None:
     ids = make_project(db_file)
     db = storage.connect(db_file)
-    save_suggestion_model(
-        db,
-        version=MODEL.version,
-        n_labels=MODEL.n_labels,
-        alpha=MODEL.alpha,
-        cv_macro_f1=MODEL.cv_macro_f1,
-        rules_cv_macro_f1=MODEL.rules_cv_macro_f1,
-        model_json=MODEL.to_json(),
-    )
+    store_model(db, MODEL)
     db.close()
     statement, saved = label_first_suggested(db_file, ids["alice"])
     assert statement["suggestion"] is not None

@@ -16,7 +16,6 @@ from annotate.core.models import AdjudicationInput, Statement
 from annotate.suggest.cues import detect_cues
 from annotate.suggest.model import MIN_LABELS, AdaptedModel, TrainingError, train
 from storage.suggestion_models import (
-    save_suggestion_model,
     suggestion_models,
     training_label_count,
     training_labels,
@@ -26,6 +25,7 @@ from workflows.suggest import (
     NotEnoughLabelsError,
     current_model,
     maybe_retrain,
+    store_model,
     suggest_for_statements,
     train_model,
 )
@@ -239,15 +239,7 @@ def test_stored_model_round_trip(project_db: storage.Database) -> None:
     model = train(
         [({"w=a": 1.0}, "expert", "expert")] * 20 + [({"w=b": 1.0}, "expert", "document")] * 20
     )
-    stored = save_suggestion_model(
-        project_db,
-        version=model.version,
-        n_labels=model.n_labels,
-        alpha=model.alpha,
-        cv_macro_f1=model.cv_macro_f1,
-        rules_cv_macro_f1=model.rules_cv_macro_f1,
-        model_json=model.to_json(),
-    )
+    stored = store_model(project_db, model)
     assert AdaptedModel.from_json(stored.model_json) == model
     assert model.classes == ("document", "expert")
     probs = model.probabilities({"w=b": 1.0})

@@ -33,6 +33,7 @@ __all__ = [
     "NotEnoughLabelsError",
     "current_model",
     "maybe_retrain",
+    "store_model",
     "suggest_for_statements",
     "suggest_texts",
     "train_model",
@@ -108,7 +109,13 @@ def train_model(db: storage.Database) -> ModelInfo:
         model = train(examples)
     except TrainingError as exc:
         raise NotEnoughLabelsError(str(exc)) from None
-    stored = save_suggestion_model(
+    return _info(store_model(db, model))
+
+
+def store_model(db: storage.Database, model: AdaptedModel) -> StoredModel:
+    """Keep a trained model as the project's newest version (with the figures that chose
+    its blend, so the page can show why it is trusted as much as it is)."""
+    return save_suggestion_model(
         db,
         version=model.version,
         n_labels=model.n_labels,
@@ -117,7 +124,6 @@ def train_model(db: storage.Database) -> ModelInfo:
         rules_cv_macro_f1=model.rules_cv_macro_f1,
         model_json=model.to_json(),
     )
-    return _info(stored)
 
 
 # database file -> (label revision mark, settled labels) at the last count
