@@ -16,24 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apptest_helpers import PASSWORD
 from builders import sample_project
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 import storage
-
-try:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import expect
-except ImportError as exc:  # a test extra: CI must have it, a local checkout may not
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip(f"playwright is not installed: {exc}", allow_module_level=True)
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "sample_data" / "000_7ff1cdb65df24172.txt"
 SCREENSHOT_DIR = ROOT / "docs" / "screenshots"
-PASSWORD = "correct horse battery"
 WAIT_MS = 20_000
 ALICE_NOTE = "alice-private-note-4d1c"
 HOSTILE = (

@@ -15,7 +15,6 @@ per saved label are printed (run with -s); BENCHMARKS.md quotes them.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -25,17 +24,11 @@ from typing import Any
 import pytest
 from apptest_helpers import PASSWORD, parsed
 from builders import sample_project
+from playwright.sync_api import expect
 
 import storage
 from annotate.accounts.passwords import hash_password
 from annotate.core.models import Annotation, text_version
-
-try:
-    from playwright.sync_api import expect
-except ImportError as exc:  # a test extra: CI must have it, a local checkout may not
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip(f"playwright is not installed: {exc}", allow_module_level=True)
 
 pytestmark = pytest.mark.e2e
 

@@ -6,26 +6,19 @@ reset ends every session of that user.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from apptest_helpers import PASSWORD
+from playwright.sync_api import expect
 
 import storage
 from annotate.accounts.passwords import hash_password
 
-try:
-    from playwright.sync_api import expect
-except ImportError as exc:  # a test extra: CI must have it, a local checkout may not
-    if os.environ.get("CI", "").lower() == "true":
-        raise
-    pytest.skip(f"playwright is not installed: {exc}", allow_module_level=True)
-
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
 WAIT_MS = 20_000
 
 
