@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 import storage  # noqa: E402
 from annotate.documents import ParsedDocument, ParsedStatement, content_hash  # noqa: E402
 from annotate.statements.segment import segment_text  # noqa: E402
-from storage.bulk import bulk_add_annotations, bulk_add_documents  # noqa: E402
+from storage.bulk import NewLabel, bulk_add_annotations, bulk_add_documents  # noqa: E402
 
 SEED_DIR = ROOT / "sample_data"
 TYPES = ("named_official", "anonymous_official", "official_denial", "unattributed",
@@ -79,31 +79,10 @@ class BuildStats:
     ahead_annotator: int = 0
 
 
-@dataclass(slots=True)
-class BenchLabel:
-    """A generated label for the bulk loader (already valid: no model validation)."""
-
-    statement_id: int
-    annotator_id: int
-    source_type: str | None
-    confidence: int | None
-    skipped: bool
-    also_cites: list[str] = field(default_factory=list)
-    extra_ratings: dict[str, int] = field(default_factory=dict)
-    who: str = ""
-    cue: str = ""
-    note: str = ""
-    unsure: bool = False
-    flagged: bool = False
-    suggestion_shown: bool = False
-    suggested_type: str | None = None
-    taxonomy_version: str = ""
-
-
 def _label(
     statement_id: int, annotator_id: int, rng: random.Random, skipped: bool = False
-) -> BenchLabel:
-    return BenchLabel(
+) -> NewLabel:
+    return NewLabel(
         statement_id=statement_id, annotator_id=annotator_id,
         source_type=None if skipped else TYPES[min(int(rng.expovariate(0.7)), len(TYPES) - 1)],
         confidence=None if skipped else rng.randint(1, 5), skipped=skipped,
@@ -159,7 +138,7 @@ def build_project(
     first, last = db.execute("SELECT min(id), max(id) FROM statements").fetchone()
     n_closed = int((last - first + 1) * (1 - open_share))
     workers = stats.annotators[:-1]
-    labels: list[BenchLabel] = []
+    labels: list[NewLabel] = []
 
     def flush_labels() -> None:
         started = time.perf_counter()

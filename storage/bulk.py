@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from sqlite_utils import Database
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from annotate.documents import ParsedDocument
 
 __all__ = [
+    "NewLabel",
     "add_inactive_users",
     "bulk_add_annotations",
     "bulk_add_documents",
@@ -84,6 +86,28 @@ class LabelValues(Protocol):
     suggestion_shown: bool
     suggested_type: str | None
     taxonomy_version: str
+
+
+@dataclass(slots=True)
+class NewLabel:
+    """A label already checked by its caller (an import, a generated bench project) on its
+    way to a bulk write: a plain record, so a million of them cost no model validation."""
+
+    statement_id: int
+    annotator_id: int
+    source_type: str | None
+    confidence: int | None
+    skipped: bool = False
+    also_cites: list[str] = field(default_factory=list)
+    extra_ratings: dict[str, int] = field(default_factory=dict)
+    who: str = ""
+    cue: str = ""
+    note: str = ""
+    unsure: bool = False
+    flagged: bool = False
+    suggestion_shown: bool = False
+    suggested_type: str | None = None
+    taxonomy_version: str = ""
 
 
 def _json(value: list | dict) -> str:

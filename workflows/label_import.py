@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypedDict, Unpack
 
@@ -25,6 +24,7 @@ from annotate.core.taxonomy import RatingScale, Taxonomy, scale_preset
 from annotate.documents import ParsedDocument
 from storage.adjudications import adjudicate
 from storage.bulk import (
+    NewLabel,
     add_inactive_users,
     bulk_add_annotations,
     bulk_add_documents,
@@ -47,27 +47,6 @@ __all__ = ["ImportSummary", "LabelFileKind", "import_labels", "import_labels_fil
 
 MAX_IMPORT_BYTES = 200_000_000
 LabelFileKind = Literal["auto", "labelstudio", "labelstudio-csv", "doccano", "doccano-csv"]
-
-
-@dataclass(slots=True)
-class NewLabel:
-    """A label read from a file, checked, on its way to a bulk write."""
-
-    statement_id: int
-    annotator_id: int
-    source_type: str | None
-    also_cites: list[str]
-    confidence: int | None
-    note: str
-    skipped: bool
-    suggested_type: str | None
-    taxonomy_version: str
-    extra_ratings: dict[str, int] = field(default_factory=dict)
-    who: str = ""
-    cue: str = ""
-    unsure: bool = False
-    flagged: bool = False
-    suggestion_shown: bool = False
 
 
 class ImportSummary(BaseModel):
