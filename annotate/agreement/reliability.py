@@ -232,7 +232,7 @@ class ReliabilityData:
         (-1 for a unit without values). Every coefficient is a sum over units of a function
         of the count vector, so it is computed once per pattern."""
         if "patterns" not in self._cache:
-            per_unit = np.bincount(self.unit, minlength=self.n_units)
+            per_unit = self.values_per_unit()
             rated = np.flatnonzero(per_unit >= 1)
             q = self.n_categories
             base = int(per_unit.max()) + 1 if len(per_unit) else 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Literal, TypedDict
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -70,13 +70,6 @@ def reading_band(alpha: float | None) -> Reading | None:
     if alpha >= 0.667:
         return "tentative"
     return "unreliable"
-
-
-class VariableOptions(TypedDict):
-    pair_confusions: bool
-    top: int
-    n_boot: int
-    seed: int
 
 
 class _Model(BaseModel):
@@ -184,11 +177,8 @@ def _variable(
     reference: pd.Series | None,
     pair_confusions: bool,
     top: int,
-    n_boot: int,
-    seed: int,
-    level: float,
+    boot: Bootstrap,
 ) -> VariableAgreement:
-    boot: Bootstrap = {"n_boot": n_boot, "seed": seed, "level": level}
     metrics: list[Metric]
     weights: Weights
     if scale == "nominal":
@@ -261,7 +251,7 @@ def build_report(
     units = chosen["statement_id"].to_numpy()
     coders = text_ids(chosen["annotator"])
     shown = chosen["suggestion_shown"].astype(bool).to_numpy()
-    common = VariableOptions(pair_confusions=pair_confusions, top=top, n_boot=n_boot, seed=seed)
+    boot: Bootstrap = {"n_boot": n_boot, "seed": seed, "level": level}
 
     def one(
         variable: str, scale: Literal["nominal", "ordinal"], levels: list[int] | None
@@ -270,9 +260,15 @@ def build_report(
         data = ReliabilityData.from_long(units, coders, values, levels=levels)
         reference = _reference(adjudications, variable)
         agreement = _variable(
-            data, variable=variable, scale=scale, reference=reference, level=level, **common
+            data,
+            variable=variable,
+            scale=scale,
+            reference=reference,
+            pair_confusions=pair_confusions,
+            top=top,
+            boot=boot,
         )
-        return agreement, _suggestion_comparison(data, shown, variable, scale, n_boot, seed, level)
+        return agreement, _suggestion_comparison(data, shown, variable, scale, boot)
 
     # The two variables share nothing but the input; numpy does most of the work without
     # the GIL, so they run side by side.
@@ -290,7 +286,7 @@ def build_report(
         n_labels=len(chosen),
         n_statements=int(chosen["statement_id"].nunique()),
         n_documents=int(chosen["document_id"].nunique()),
-        annotators=sorted(str(a) for a in text_ids(chosen["annotator"]).unique()),
+        annotators=sorted(str(a) for a in coders.unique()),
         source_type=source_type,
         confidence=confidence,
         suggestions=suggestions,
@@ -302,15 +298,12 @@ def _suggestion_comparison(
     shown: np.ndarray,
     variable: str,
     metric: Metric,
-    n_boot: int,
-    seed: int,
-    level: float,
+    boot: Bootstrap,
 ) -> SuggestionComparison:
     # Each kept value knows its record, so the label's "suggestion shown" follows it.
     if data.record is None:  # built by from_long, which always records it
         raise ValueError("reliability data without record positions")
     with_flag = shown[data.record]
-    boot: Bootstrap = {"n_boot": n_boot, "seed": seed, "level": level}
     return SuggestionComparison(
         variable=variable,
         metric=metric,
