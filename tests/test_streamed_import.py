@@ -24,7 +24,7 @@ from annotate.documents.ingest import iter_file, iter_path
 from annotate.documents.language import detect_language
 from annotate.documents.reading import read_chunks, text_pass
 from annotate.documents.tables import csv_documents, jsonl_documents
-from workflows.documents import import_files
+from workflows.documents import import_files, import_parsed
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "data" / "ingest"
@@ -344,6 +344,11 @@ def test_a_document_refused_by_storage_takes_its_whole_file_back(
     assert [(o.status, o.message) for o in report.outcomes] == [
         ("error", "language: too long; nothing of rows.csv was imported")
     ]
+    assert storage.totals(project_db)["documents"] == 0
+    # An upload parsed beforehand (the Documents page) is stored file by file the same way.
+    calls.clear()
+    report = import_parsed(project_db, [("rows.csv", parse_path(table))])
+    assert [o.status for o in report.outcomes] == ["error"]
     assert storage.totals(project_db)["documents"] == 0
 
 

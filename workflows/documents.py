@@ -10,13 +10,14 @@ bad row after good ones) leaves none of them: a file imports entirely or not at 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import storage
 from annotate.documents import ColumnMapping, IngestError, ParsedDocument
 from annotate.documents.ingest import iter_path
+from annotate.documents.parsed import StreamedDocument
 from storage.restore import documents_by_hash
 
 __all__ = [
@@ -86,17 +87,15 @@ def duplicates_in(db: storage.Database, documents: Sequence[ParsedDocument]) -> 
 
 def import_parsed(
     db: storage.Database,
-    documents: Iterable[ParsedDocument],
-    report: ImportReport | None = None,
+    files: Iterable[tuple[str, Iterable[ParsedDocument]]],
     on_outcome: Callable[[storage.ImportOutcome], None] | None = None,
 ) -> ImportReport:
-    """Store parsed documents (each in its own transaction; duplicates are reported)."""
+    """Store the documents of files parsed beforehand (an upload: file name, documents)
+    as `import_files` does: a file's documents in one transaction, all of them or none."""
     storage.get_project(db)  # no project: one clear error before anything is written
-    report = report or ImportReport()
-    for outcome in storage.add_documents(db, documents):
-        report.outcomes.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
+    report = ImportReport()
+    for name, documents in files:
+        _report(report, _store_file(db, name, iter(documents)), on_outcome)
     return report
 
 
@@ -112,19 +111,29 @@ def import_files(
     storage.get_project(db)
     report = ImportReport()
     for path in paths:
-        for outcome in _import_file(db, Path(path), max_bytes, mapping):
-            report.outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
+        path = Path(path)
+        documents = iter_path(path, max_bytes=max_bytes, mapping=mapping)
+        _report(report, _store_file(db, path.name, documents), on_outcome)
     return report
 
 
-def _import_file(
-    db: storage.Database, path: Path, max_bytes: int, mapping: ColumnMapping | None
+def _report(
+    report: ImportReport,
+    outcomes: list[storage.ImportOutcome],
+    on_outcome: Callable[[storage.ImportOutcome], None] | None,
+) -> None:
+    for outcome in outcomes:
+        report.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+
+def _store_file(
+    db: storage.Database, name: str, documents: Iterator[ParsedDocument | StreamedDocument]
 ) -> list[storage.ImportOutcome]:
-    """The outcomes of one file, reported once the file is done (a file that fails late
-    reports its error alone, as if it had been parsed whole before anything was stored)."""
-    documents = iter_path(path, max_bytes=max_bytes, mapping=mapping)
+    """The outcomes of one file's documents, stored in one transaction and reported once
+    the file is done (a file that fails late reports its error alone, as if it had been
+    parsed whole before anything was stored)."""
     outcomes: list[storage.ImportOutcome] = []
     try:
         upcoming = next(documents, None)  # the whole-file checks run before the write lock
@@ -139,9 +148,9 @@ def _import_file(
     except IngestError as exc:
         return [storage.ImportOutcome(source_name=exc.file, status="error", message=str(exc))]
     except storage.StorageError as exc:
-        return [storage.ImportOutcome(source_name=path.name, status="error", message=str(exc))]
+        return [storage.ImportOutcome(source_name=name, status="error", message=str(exc))]
     except _FileRefused as refused:
-        message = f"{refused.outcome.message}; nothing of {path.name} was imported"
+        message = f"{refused.outcome.message}; nothing of {name} was imported"
         return [refused.outcome.model_copy(update={"message": message})]
     return outcomes
 

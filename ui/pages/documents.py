@@ -124,12 +124,13 @@ def _import_tab() -> None:
     mapping = ColumnMapping()
     if any(f.name.lower().endswith((".csv", ".jsonl")) for f in files):
         mapping = _column_mapping()
-    parsed: list[ParsedDocument] = []
+    by_file: list[tuple[str, list[ParsedDocument]]] = []
     errors: list[dict[str, str]] = []
     for name, documents, problem in _parse_current(files, mapping.model_dump_json()):
         if problem:
             errors.append({"source": name, "status": "error", "message": problem})
-        parsed.extend(documents)
+        by_file.append((name, documents))
+    parsed = [doc for _, documents in by_file for doc in documents]
     st.subheader("Preview")
     duplicate = duplicates_in(session.db(), parsed)
     for i, doc in enumerate(parsed):
@@ -165,7 +166,7 @@ def _import_tab() -> None:
             done.append(outcome)
             bar.progress(len(done) / len(parsed), text=f"Importing {len(done)} / {len(parsed)}")
 
-        report = import_parsed(session.db(), parsed, on_outcome=progress)
+        report = import_parsed(session.db(), by_file, on_outcome=progress)
         st.session_state["doc_import_summary"] = [
             {"source": o.source_name, "status": o.status, "message": o.message}
             for o in report.outcomes
