@@ -37,9 +37,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The unit tests in parallel, without the browser and AppTest suites: the daily loop.
+# The unit tests in parallel, without the browser, AppTest and multi-process (slow) suites:
+# the daily loop.
 test-fast: install
-	$(BIN)/python -m pytest -q -n auto -m "not e2e and not apptest"
+	$(BIN)/python -m pytest -q -n auto -m "not e2e and not apptest and not slow"
 
 # The whole suite on both cores (xdist): unit, AppTest and the headless-Chromium tests.
 test: install lint

@@ -70,8 +70,9 @@ def cli_db(tmp_path: Path) -> Path:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark browser tests `e2e` and Streamlit AppTest modules `apptest`, so that
-    `make test-fast` can leave both out (`-m "not e2e and not apptest"`)."""
+    """Mark browser tests `e2e` and Streamlit AppTest modules `apptest` (page tests in other
+    modules carry the mark themselves), so that `make test-fast` can leave them out with the
+    multi-process `slow` tests (`-m "not e2e and not apptest and not slow"`)."""
     for item in items:
         path = Path(str(item.fspath))
         if "e2e" in path.parts:

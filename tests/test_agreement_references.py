@@ -30,6 +30,10 @@ from annotate.agreement import (
 TOL = 1e-9
 DATASETS_PER_CASE = 15
 CASES = 20  # 300 random data sets in all
+FAST_CASES = 4  # the daily loop (`make test-fast`) runs these; `make test` runs every case
+ALL_CASES = [
+    pytest.param(case, marks=() if case < FAST_CASES else pytest.mark.slow) for case in range(CASES)
+]
 
 
 def random_matrix(rng: np.random.Generator) -> tuple[np.ndarray, int]:
@@ -57,7 +61,7 @@ def ours_from(matrix: np.ndarray, q: int) -> ReliabilityData:
     return ReliabilityData.from_matrix(matrix, levels=[float(k) for k in range(1, q + 1)])
 
 
-@pytest.mark.parametrize("case", range(CASES))
+@pytest.mark.parametrize("case", ALL_CASES)
 def test_krippendorff_alpha_matches_krippendorff_package(case: int) -> None:
     rng = np.random.default_rng(1000 + case)
     for _ in range(DATASETS_PER_CASE):
@@ -76,7 +80,7 @@ def test_krippendorff_alpha_matches_krippendorff_package(case: int) -> None:
             close_or_both_undefined(ours, reference)
 
 
-@pytest.mark.parametrize("case", range(CASES))
+@pytest.mark.parametrize("case", ALL_CASES)
 def test_cohen_kappa_matches_sklearn(case: int) -> None:
     rng = np.random.default_rng(2000 + case)
     for _ in range(DATASETS_PER_CASE):
@@ -112,7 +116,7 @@ def modal_table(matrix: np.ndarray, q: int) -> np.ndarray:
     return np.stack([(rows == k).sum(axis=1) for k in range(1, q + 1)], axis=1)
 
 
-@pytest.mark.parametrize("case", range(CASES))
+@pytest.mark.parametrize("case", ALL_CASES)
 def test_fleiss_kappa_matches_statsmodels_and_irrcac(case: int) -> None:
     rng = np.random.default_rng(3000 + case)
     for _ in range(DATASETS_PER_CASE):
@@ -139,7 +143,7 @@ def test_fleiss_kappa_matches_statsmodels_and_irrcac(case: int) -> None:
         )
 
 
-@pytest.mark.parametrize("case", range(CASES))
+@pytest.mark.parametrize("case", ALL_CASES)
 def test_gwet_matches_irrcac(case: int) -> None:
     rng = np.random.default_rng(4000 + case)
     for _ in range(DATASETS_PER_CASE):

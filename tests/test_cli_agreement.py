@@ -80,6 +80,7 @@ def demo_alpha() -> float:
     return float(krippendorff.alpha(reliability_data=grid, level_of_measurement="nominal"))
 
 
+@pytest.mark.apptest
 def test_json_matches_what_the_page_shows(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(storage.DB_ENV_VAR, str(sample_db))
     db = storage.connect(sample_db)

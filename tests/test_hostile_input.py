@@ -208,6 +208,7 @@ def test_deeply_nested_json_is_an_ingest_error_not_a_recursion_crash() -> None:
     assert isinstance(result, str) and result.startswith("nested.jsonl")
 
 
+@pytest.mark.slow
 def test_a_five_megabyte_line_without_punctuation_is_handled_quickly(
     store: storage.Database,
 ) -> None:

@@ -247,6 +247,7 @@ def read_only_copy(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(mount)], check=True)
 
 
+@pytest.mark.slow
 def test_a_read_only_database_can_be_read_and_refuses_writes_in_one_line(
     read_only_copy: Path,
 ) -> None:

@@ -84,6 +84,7 @@ def test_a_long_single_paragraph_is_split_like_a_short_one() -> None:
     assert short[0].text == "M. Dupont a dit « oui. Peut-être ! » à l'AFP."
 
 
+@pytest.mark.apptest
 def test_the_documents_page_keeps_only_the_current_uploads_parses(db_file: Path) -> None:
     ids = make_project(db_file, documents=[])
     at = open_page(app_for(ids["eve"]).run(), "documents")

@@ -140,6 +140,7 @@ def _assert_inert(at: AppTest, *, expect: str) -> None:
         assert not re.search(r"(?<!\\):red\[", source), (kind, source)
 
 
+@pytest.mark.apptest
 def test_hostile_titles_names_and_definitions_render_inert_in_the_app(db_file: Path) -> None:
     ids = _hostile_project(db_file)
     at: Any = open_page(app_for(ids["root"]).run(), "review")
@@ -155,6 +156,7 @@ def test_hostile_titles_names_and_definitions_render_inert_in_the_app(db_file: P
     _assert_inert(at, expect="beacon.png")  # the preview expander's title
 
 
+@pytest.mark.apptest
 def test_the_dataset_card_preview_is_shown_literally(db_file: Path) -> None:
     ids = _hostile_project(db_file)
     at: Any = open_page(app_for(ids["root"]).run(), "export")
@@ -164,6 +166,7 @@ def test_the_dataset_card_preview_is_shown_literally(db_file: Path) -> None:
     _assert_inert(at, expect="project")
 
 
+@pytest.mark.apptest
 def test_a_user_name_is_shown_literally_in_the_sidebar(db_file: Path) -> None:
     """A name may hold underscores: `__boss__` is shown as typed, not in bold."""
     _hostile_project(db_file)

@@ -88,6 +88,7 @@ def test_sixteen_parallel_guesses_from_one_address_make_only_the_free_checks(
     assert len(refused) == 16 - passwords.ADDRESS_FREE_FAILURES
 
 
+@pytest.mark.slow
 def test_sixteen_parallel_guesses_from_many_addresses_stop_at_the_account_limit(
     project: Path, checks: list[str]
 ) -> None:
@@ -121,6 +122,7 @@ _GUESSER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_sixteen_processes_on_one_file_make_at_most_the_allowed_checks(project: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     children = [
@@ -146,6 +148,7 @@ def test_sixteen_processes_on_one_file_make_at_most_the_allowed_checks(project: 
     assert sum(int(count) for count, _ in outputs) == passwords.ADDRESS_FREE_FAILURES
 
 
+@pytest.mark.slow
 def test_unknown_names_cost_the_same_checks_and_get_the_same_answers(
     project: Path, checks: list[str]
 ) -> None:
@@ -183,6 +186,7 @@ def test_deactivation_is_only_revealed_to_someone_who_knows_the_password(
     db.close()
 
 
+@pytest.mark.slow
 def test_a_stranger_from_one_address_cannot_keep_an_account_locked(project: Path) -> None:
     """Two hours of guessing as fast as the throttle allows, from one address: the owner,
     from another address, is never refused, and the stranger waits at most 300 s."""
@@ -204,6 +208,7 @@ def test_a_stranger_from_one_address_cannot_keep_an_account_locked(project: Path
     db.close()
 
 
+@pytest.mark.slow
 def test_an_account_lockout_by_many_addresses_ends_on_its_own(project: Path) -> None:
     db = storage.connect(project)
     for n in range(passwords.ACCOUNT_FAILURES_PER_WINDOW):
@@ -219,6 +224,7 @@ def test_an_account_lockout_by_many_addresses_ends_on_its_own(project: Path) -> 
     db.close()
 
 
+@pytest.mark.slow
 def test_a_new_password_clears_the_accounts_count(project: Path) -> None:
     db = storage.connect(project)
     for n in range(passwords.ACCOUNT_FAILURES_PER_WINDOW):
@@ -229,6 +235,7 @@ def test_a_new_password_clears_the_accounts_count(project: Path) -> None:
     db.close()
 
 
+@pytest.mark.slow
 def test_right_passwords_from_one_office_address_never_throttle_anyone(project: Path) -> None:
     """A newsroom behind one address signs in all morning: successes do not count, so the
     next colleague's first attempt is not made to wait."""

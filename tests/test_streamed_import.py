@@ -94,6 +94,7 @@ def test_jsonl_documents_are_built_while_the_lines_are_read() -> None:
     assert [d.external_id for d in documents][-1] == f"J{lines - 1}"
 
 
+@pytest.mark.slow
 def test_a_table_file_is_never_held_whole() -> None:
     _warm_language_model()
     row = SENTENCE * 200  # ~18 KB a document
@@ -111,6 +112,7 @@ def test_a_table_file_is_never_held_whole() -> None:
     assert peak < len(data) / 4, f"{peak:,} bytes at the peak for a {len(data):,}-byte file"
 
 
+@pytest.mark.slow
 def test_an_article_is_held_once_and_its_statements_are_not_kept(tmp_path: Path) -> None:
     _warm_language_model()
     body = "\n\n".join(SENTENCE * 3 for _ in range(2000))
