@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlite_utils import Database
 
+from storage.dialect import BUSY_TIMEOUT_MS
 from storage.errors import StorageError
 
 __all__ = [
@@ -187,6 +189,10 @@ def _read_cursor(path: Path) -> Iterator[Any]:
     try:
         cursor = conn.cursor()
         try:
+            # Read-only connections opened at once may find the WAL index being set up:
+            # they wait for it as every other connection does, instead of failing.
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.fetchall()
             yield cursor
         finally:
             cursor.close()
@@ -205,11 +211,11 @@ def arrow_batches(
         yield from _rebatch(cursor.fetch_record_batch(), batch_rows)
 
 
-def arrow_table(path: Path, sql: str) -> pa.Table:
+def arrow_table(path: Path, sql: str, params: Sequence[Any] = ()) -> pa.Table:
     """A typed query's whole result as one table (for reads that are kept whole)."""
     with _read_cursor(path) as cursor:
         cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": "65536"})
-        cursor.execute(sql)
+        cursor.execute(sql, list(params) if params else None)
         table: pa.Table = cursor.fetch_arrow_table()
     return table.slice(1)
 
@@ -251,36 +257,64 @@ def label_batches(
 
 
 # The labels that count for agreement: current, not deleted, not skipped, on a statement
-# (not a heading or caption). Read with their statement's document, in statement order
-# (the annotations' unique index gives it without a sort). Names and document metadata
-# are a few thousand rows: they are read apart and attached by Arrow, which is several
-# times faster than SQLite joining them to every one of millions of labels.
+# (not a heading or caption), in statement order (the annotations' unique index gives it
+# without a sort). The labels are read from their own table only, in statement-id ranges
+# on parallel read-only connections (the SQLite scan is the report's longest step and the
+# driver releases the interpreter while it reads); statements, names and documents are
+# read apart and attached by Arrow, several times faster than SQLite joining them to each
+# of millions of labels. Each statement's labels come from one read, so a save made during
+# the read shows whole or not at all for that statement.
 _LABELS_SQL = """
 SELECT 0 AS statement_id, 0 AS annotator_id, '' AS source_type, 0 AS confidence,
-       0 AS suggestion_shown, 0 AS document_id
+       0 AS suggestion_shown
 UNION ALL SELECT * FROM (
-    SELECT a.statement_id, a.annotator_id, a.source_type, a.confidence, a.suggestion_shown,
-           s.document_id
-    FROM annotations a JOIN statements s ON s.id = a.statement_id
-    WHERE a.deleted = 0 AND a.skipped = 0 AND s.kind = 'statement'
-    ORDER BY a.statement_id, a.annotator_id)"""
+    SELECT statement_id, annotator_id, source_type, confidence, suggestion_shown
+    FROM annotations
+    WHERE deleted = 0 AND skipped = 0 AND statement_id >= ? AND statement_id < ?
+    ORDER BY statement_id, annotator_id)"""
+_STATEMENTS_SQL = """
+SELECT 0 AS id, 0 AS document_id
+UNION ALL SELECT * FROM (SELECT id, document_id FROM statements WHERE kind = 'statement')"""
 _USERS_SQL = "SELECT 0 AS id, '' AS name UNION ALL SELECT * FROM (SELECT id, name FROM users)"
 _DOCUMENTS_SQL = """
 SELECT 0 AS id, '' AS outlet, '' AS published
 UNION ALL SELECT * FROM (SELECT id, outlet, published FROM documents WHERE deleted = 0)"""
+READ_THREADS = 2
+"""Connections reading the labels at once (this machine class has two cores)."""
 
 
 def labels_table(db: Database) -> pa.Table:
     """The current labels (the agreement report's input) as one Arrow table: statement,
     annotator name, source type, confidence, suggestion shown, document, outlet, published
-    (labels on deleted documents left out)."""
-    labels, users, documents = (
-        _read_table(db, sql) for sql in (_LABELS_SQL, _USERS_SQL, _DOCUMENTS_SQL)
-    )
-    document = pc.index_in(labels["document_id"], value_set=documents["id"])
+    (labels on deleted documents and on headings left out)."""
+    low, high = db.execute(
+        "SELECT min(statement_id), max(statement_id) FROM annotations"
+    ).fetchone()
+    low, high = (low or 0), (high or 0) + 1
+    parallel = is_file_backed(db)
+    parts = READ_THREADS if parallel else 1
+    edges = [low + (high - low) * k // parts for k in range(parts)] + [high]
+    reads: list[tuple[str, Sequence[Any]]] = [
+        (_LABELS_SQL, (edges[k], edges[k + 1])) for k in range(parts)
+    ] + [(_STATEMENTS_SQL, ()), (_USERS_SQL, ()), (_DOCUMENTS_SQL, ())]
+    if parallel:
+        path = database_path(db)
+        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            tables = list(pool.map(lambda read: arrow_table(path, *read), reads))
+    else:
+        tables = [_own_connection_table(db, *read) for read in reads]
+    *label_parts, statements, users, documents = tables
+    labels = pa.concat_tables(label_parts)
+    statement = pc.index_in(labels["statement_id"], value_set=statements["id"])
+    document_id = pc.take(statements["document_id"], statement)
+    document = pc.index_in(document_id, value_set=documents["id"])
     live = pc.is_valid(document)
     if not pc.all(live).as_py():
-        labels, document = labels.filter(live), document.filter(live)
+        labels, document_id, document = (
+            labels.filter(live),
+            document_id.filter(live),
+            document.filter(live),
+        )
     user = pc.index_in(labels["annotator_id"], value_set=users["id"])
     return pa.table(
         {
@@ -289,19 +323,18 @@ def labels_table(db: Database) -> pa.Table:
             "source_type": labels["source_type"],
             "confidence": labels["confidence"],
             "suggestion_shown": labels["suggestion_shown"],
-            "document_id": labels["document_id"],
+            "document_id": document_id,
             "outlet": pc.take(documents["outlet"], document),
             "published": pc.take(documents["published"], document),
         }
     )
 
 
-def _read_table(db: Database, typed_sql: str) -> pa.Table:
-    """A typed query (first row: types only) as one Arrow table: through ADBC on a second,
-    read-only connection when that sees the same data, else on `db`'s own connection."""
-    if is_file_backed(db):
-        return arrow_table(database_path(db), typed_sql)
-    cursor = db.execute(typed_sql)
+def _own_connection_table(db: Database, typed_sql: str, params: Sequence[Any] = ()) -> pa.Table:
+    """A typed query (first row: types only) as one Arrow table read on `db`'s own
+    connection: for an in-memory database or inside a transaction, where a second
+    connection would not see the same data."""
+    cursor = db.execute(typed_sql, list(params))
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlite_utils import Database
 
 from annotate.agreement.report import LABEL_COLUMNS
@@ -15,10 +17,16 @@ def labels_frame(db: Database) -> pd.DataFrame:
     in statement order (the annotations' unique index gives it without a sort)."""
     from storage.arrow_reads import labels_table
 
-    frame = labels_table(db).to_pandas()
+    table = labels_table(db)
+    frame = table.to_pandas()
     frame["suggestion_shown"] = frame["suggestion_shown"].astype(bool)
-    frame["confidence"] = frame["confidence"].astype("Int64")
-    frame["published"] = pd.to_datetime(frame["published"]).dt.date
+    # Dates are parsed once per distinct value (a few per document), not once per label.
+    published = pc.dictionary_encode(table["published"].combine_chunks(), null_encoding="encode")
+    dates = pd.to_datetime(published.dictionary.to_pandas()).dt.date
+    frame["published"] = dates.take(published.indices.to_numpy()).reset_index(drop=True)
+    frame["confidence"] = table.select(["confidence"]).to_pandas(
+        types_mapper={pa.int64(): pd.Int64Dtype()}.get  # missing stays missing, not NaN
+    )["confidence"]
     return frame[list(LABEL_COLUMNS)]
 
 

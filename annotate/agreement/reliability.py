@@ -75,7 +75,7 @@ class ReliabilityData:
             if series.isna().any():
                 row = int(np.flatnonzero(series.isna().to_numpy())[0])
                 raise ValueError(f"{name}: missing id at record {row}")
-        unit_code, unit_ids = pd.factorize(units_s.reset_index(drop=True), sort=True)
+        unit_code, unit_ids = _factorize_sorted(units_s.reset_index(drop=True))
         coder_code, coder_ids = pd.factorize(coders_s.reset_index(drop=True), sort=True)
         coder_ids = np.asarray(coder_ids, dtype=object)
         values_s = values_s.reset_index(drop=True)
@@ -338,6 +338,22 @@ class ReliabilityData:
         if not len(hits):
             raise ValueError(f"unknown coder {coder!r}; known: {list(self.coder_ids)}")
         return int(hits[0])
+
+
+def _factorize_sorted(series: pd.Series) -> tuple[np.ndarray, Any]:
+    """`pd.factorize(series, sort=True)`, without hashing when the ids are numbers already
+    in order (labels are read in statement order): a new code wherever the id changes."""
+    if not pd.api.types.is_numeric_dtype(series.dtype) or isinstance(
+        series.dtype, pd.CategoricalDtype
+    ):
+        return pd.factorize(series, sort=True)
+    ids = series.to_numpy()
+    if len(ids) == 0 or ids.dtype.kind not in "iu" or np.any(ids[1:] < ids[:-1]):
+        return pd.factorize(series, sort=True)
+    starts = np.empty(len(ids), dtype=bool)
+    starts[0] = True
+    np.not_equal(ids[1:], ids[:-1], out=starts[1:])
+    return np.cumsum(starts) - 1, pd.Index(ids[starts])
 
 
 def text_ids(series: pd.Series) -> pd.Series:

@@ -256,8 +256,7 @@ def build_report(
     def one(
         variable: str, scale: Literal["nominal", "ordinal"], levels: list[int] | None
     ) -> tuple[VariableAgreement, SuggestionComparison]:
-        values = chosen[variable] if levels is None else chosen[variable].to_numpy()
-        data = ReliabilityData.from_long(units, coders, values, levels=levels)
+        data = ReliabilityData.from_long(units, coders, chosen[variable], levels=levels)
         reference = _reference(adjudications, variable)
         agreement = _variable(
             data,
