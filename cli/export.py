@@ -207,9 +207,7 @@ def load(
     db: DbOption = None,
     keep_roles: Annotated[
         bool,
-        typer.Option(
-            "--keep-roles", help="Keep editor and admin roles (only for a file you trust)."
-        ),
+        typer.Option("--keep-roles", help="Keep editor and admin roles (trusted files only)."),
     ] = False,
     max_mb: Annotated[float, typer.Option(help="Largest file accepted, in MB.")] = 20_000.0,
 ) -> None:

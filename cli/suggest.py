@@ -29,7 +29,7 @@ def suggest(
     retrain: Annotated[
         bool,
         typer.Option(
-            "--retrain", help="Train a new model version on the project's labels first (--db)."
+            "--retrain", help="With --db: first retrain the project's model on its labels."
         ),
     ] = False,
 ) -> None:

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 from annotate.core.models import Adjudication, AdjudicationInput, Statement
 from storage.documents import to_statement
 from storage.revisions import revision_history, save_revision, saved
+from storage.rows import to_model
 from storage.transactions import write
 
 _FIELDS = ("source_type", "also_cites", "confidence", "note", "taxonomy_version")
@@ -122,13 +123,4 @@ def review_queue(
             ORDER BY s.disagreement DESC, s.id LIMIT :limit OFFSET :offset""",
         params,
     )
-    return [
-        ReviewItem(
-            statement=to_statement(r),
-            label_count=r["label_count"],
-            disagreement=r["disagreement"],
-            flag_count=r["flag_count"],
-            adjudicated=bool(r["adjudicated"]),
-        )
-        for r in rows
-    ]
+    return [to_model(ReviewItem, r, statement=to_statement(r)) for r in rows]

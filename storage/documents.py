@@ -153,22 +153,21 @@ def list_documents(db: Database) -> list[DocumentProgress]:
     rows = db.query(
         """
         SELECT d.*,
-          (SELECT count(*) FROM live_statements s WHERE s.document_id = d.id) AS n_statements,
+          (SELECT count(*) FROM live_statements s WHERE s.document_id = d.id) AS statements,
           (SELECT count(*) FROM live_statements s WHERE s.document_id = d.id AND s.complete)
-            AS n_done,
+            AS labelled,
           (SELECT coalesce(sum(s.label_count), 0) FROM statements s
-            WHERE s.document_id = d.id) AS n_labels,
+            WHERE s.document_id = d.id) AS labels,
           (SELECT group_concat(u.name, ', ') FROM assignments a JOIN users u ON u.id = a.user_id
             WHERE a.document_id = d.id) AS assignees
         FROM documents d WHERE d.deleted = 0 ORDER BY d.id
         """
     )
     return [
-        DocumentProgress(
+        to_model(
+            DocumentProgress,
+            r,
             document=_to_document(r),
-            statements=r["n_statements"],
-            labelled=r["n_done"],
-            labels=r["n_labels"],
             assigned_to=r["assignees"].split(", ") if r["assignees"] else [],
         )
         for r in rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
@@ -29,8 +30,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class LabelledStatement:
+class LabelledStatement(NamedTuple):
+    """A training row: a statement and the source type its labels settled on."""
+
     statement_id: int
     document_id: int
     source_type: str

@@ -139,11 +139,4 @@ def default_final_label(
         confidence = int(row["label"])
         if isinstance(row["tied_labels"], list):
             split = [int(v) for v in row["tied_labels"]]
-    return FinalLabelDefault(
-        source_type=source_type,
-        tied=tied,
-        votes=votes,
-        n_votes=n_votes,
-        confidence=confidence,
-        confidence_split=split,
-    )
+    return FinalLabelDefault(source_type, tied, votes, n_votes, confidence, split)

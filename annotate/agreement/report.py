@@ -171,13 +171,13 @@ def _reference(adjudications: pd.DataFrame | None, column: str) -> pd.Series | N
 
 def _variable(
     data: ReliabilityData,
-    *,
     variable: str,
     scale: Literal["nominal", "ordinal"],
     reference: pd.Series | None,
+    boot: Bootstrap,
+    *,
     pair_confusions: bool,
     top: int,
-    boot: Bootstrap,
 ) -> VariableAgreement:
     metrics: list[Metric]
     weights: Weights
@@ -259,13 +259,7 @@ def build_report(
         data = ReliabilityData.from_long(units, coders, chosen[variable], levels=levels)
         reference = _reference(adjudications, variable)
         agreement = _variable(
-            data,
-            variable=variable,
-            scale=scale,
-            reference=reference,
-            pair_confusions=pair_confusions,
-            top=top,
-            boot=boot,
+            data, variable, scale, reference, boot, pair_confusions=pair_confusions, top=top
         )
         return agreement, _suggestion_comparison(data, shown, variable, scale, boot)
 

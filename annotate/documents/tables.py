@@ -23,21 +23,9 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, TextIO
 
+from annotate.documents import parsed
 from annotate.documents.decoding import NON_SPACE
 from annotate.documents.language import detect_language
-from annotate.documents.parsed import (
-    STATEMENT_SEPARATOR,
-    ColumnMapping,
-    IngestError,
-    ParsedStatement,
-    Statements,
-    StreamedDocument,
-    checked_date,
-    checked_language,
-    content_hash,
-    iter_statements,
-    normalise_newlines,
-)
 
 __all__ = ["csv_documents", "jsonl_documents"]
 
@@ -73,7 +61,7 @@ def _csv_rows(name: str, stream: TextIO, delimiter: str) -> Iterator[Row]:
     try:
         header = next(reader, None)
         if header is None:
-            raise IngestError("file has no header row", file=name, line=1)
+            raise parsed.IngestError("file has no header row", file=name, line=1)
         header = [column.strip() for column in header]
         previous_end = reader.line_num
         for cells in reader:
@@ -82,19 +70,21 @@ def _csv_rows(name: str, stream: TextIO, delimiter: str) -> Iterator[Row]:
             if all(_blank(cell) for cell in cells):
                 continue
             if len(cells) > len(header):
-                raise IngestError(
+                raise parsed.IngestError(
                     f"row has {len(cells)} cells but the header has {len(header)} columns",
                     file=name,
                     line=line,
                 )
             yield line, dict(zip(header, cells, strict=False))
     except csv.Error as exc:
-        raise IngestError(f"malformed CSV ({exc})", file=name, line=reader.line_num) from None
+        raise parsed.IngestError(
+            f"malformed CSV ({exc})", file=name, line=reader.line_num
+        ) from None
 
 
 def csv_documents(
-    name: str, open_text: OpenText, mapping: ColumnMapping
-) -> Iterator[StreamedDocument]:
+    name: str, open_text: OpenText, mapping: parsed.ColumnMapping
+) -> Iterator[parsed.StreamedDocument]:
     with open_text() as stream:
         delimiter = _sniff_delimiter(stream.read(_SNIFF_CHARS))
 
@@ -121,11 +111,11 @@ def _jsonl_rows(name: str, stream: TextIO) -> Iterator[Row]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise IngestError(f"invalid JSON ({exc.msg} at column {exc.colno})",
+            raise parsed.IngestError(f"invalid JSON ({exc.msg} at column {exc.colno})",
                               file=name, line=number) from None  # fmt: skip
         del line
         if not isinstance(value, dict):
-            raise IngestError(
+            raise parsed.IngestError(
                 f"expected a JSON object, found {type(value).__name__}", file=name, line=number
             )
         row = {
@@ -137,8 +127,8 @@ def _jsonl_rows(name: str, stream: TextIO) -> Iterator[Row]:
 
 
 def jsonl_documents(
-    name: str, open_text: OpenText, mapping: ColumnMapping
-) -> Iterator[StreamedDocument]:
+    name: str, open_text: OpenText, mapping: parsed.ColumnMapping
+) -> Iterator[parsed.StreamedDocument]:
     def rows() -> Iterator[Row]:
         with open_text() as stream:
             yield from _jsonl_rows(name, stream)
@@ -166,16 +156,16 @@ def _table_documents(
     columns: list[str],
     count: int,
     rows: Callable[[], Iterator[Row]],
-    mapping: ColumnMapping,
+    mapping: parsed.ColumnMapping,
     per_line: bool,
-) -> Iterator[StreamedDocument]:
+) -> Iterator[parsed.StreamedDocument]:
     """Passes 2 and 3, once pass 1 has read `count` well-formed rows with `columns`."""
     if not count:
-        raise IngestError("file has a header but no rows", file=name)
+        raise parsed.IngestError("file has a header but no rows", file=name)
     text_column = _column(columns, mapping.text)
     if text_column is None:
         found = ", ".join(repr(c) for c in columns) or "none"
-        raise IngestError(
+        raise parsed.IngestError(
             f"missing column '{mapping.text}' (columns found: {found})",
             file=name,
             field=mapping.text,
@@ -189,14 +179,14 @@ def _table_documents(
     def check_text(line: int, row: dict[str, str]) -> None:
         if per_line and text_column not in row:
             found = ", ".join(repr(k) for k in row) or "none"
-            raise IngestError(
+            raise parsed.IngestError(
                 f"missing key '{text_column}' (keys found: {found})",
                 file=name,
                 line=line,
                 field=text_column,
             )
         if _blank(row.get(text_column)):
-            raise IngestError("empty text", file=name, line=line, field=text_column)
+            raise parsed.IngestError("empty text", file=name, line=line, field=text_column)
 
     document_column = cols["document"]
     last_rows: dict[str, int] = {}  # document id -> line of its last row, in first-seen order
@@ -210,7 +200,9 @@ def _table_documents(
             else:
                 last_rows[key] = line
     if empty_id is not None:
-        raise IngestError("empty document id", file=name, line=empty_id, field=document_column)
+        raise parsed.IngestError(
+            "empty document id", file=name, line=empty_id, field=document_column
+        )
 
     if document_column is None:
         for line, row in rows():
@@ -232,7 +224,7 @@ def _table_documents(
                 yield _grouped_document(name, turn, complete.pop(turn), text_column, cell)
                 turn = next(waiting, None)
     if turn is not None or reading or complete:
-        raise IngestError("the file changed while it was being read", file=name)
+        raise parsed.IngestError("the file changed while it was being read", file=name)
 
 
 def _metadata(name: str, rows: list[Row], cell: Any) -> dict[str, Any]:
@@ -242,58 +234,62 @@ def _metadata(name: str, rows: list[Row], cell: Any) -> dict[str, Any]:
         meta[field] = next((cell(row, field) for _, row in rows if cell(row, field)), "")
     for line, row in rows:
         if cell(row, "published"):
-            meta["published"], meta["published_precision"] = checked_date(
+            meta["published"], meta["published_precision"] = parsed.checked_date(
                 cell(row, "published"), name, line, "published"
             )
             break
     for line, row in rows:
         if cell(row, "language"):
-            meta["language"] = checked_language(cell(row, "language"), name, line, "language")
+            meta["language"] = parsed.checked_language(
+                cell(row, "language"), name, line, "language"
+            )
             break
     return meta
 
 
 def _row_document(
     name: str, line: int, row: dict[str, str], text_column: str, cell: Any
-) -> StreamedDocument:
-    text = normalise_newlines(row[text_column]).strip()
+) -> parsed.StreamedDocument:
+    text = parsed.normalise_newlines(row[text_column]).strip()
     meta = _metadata(name, [(line, row)], cell)
     language = meta.pop("language", None) or detect_language(text)
-    return StreamedDocument(
+    return parsed.StreamedDocument(
         source_name=f"{name}:line {line}",
         language=language,
         text=text,
-        content_hash=content_hash(text),
+        content_hash=parsed.content_hash(text),
         external_id=cell(row, "external_id"),
-        statements=Statements(name, lambda: iter_statements(text, language)),
+        statements=parsed.Statements(name, lambda: parsed.iter_statements(text, language)),
         **meta,
     )
 
 
 def _grouped_document(
     name: str, key: str, rows: list[Row], text_column: str, cell: Any
-) -> StreamedDocument:
-    pieces = [normalise_newlines(row[text_column]).strip() for _, row in rows]
+) -> parsed.StreamedDocument:
+    pieces = [parsed.normalise_newlines(row[text_column]).strip() for _, row in rows]
     spans = []
     position = 0
     for piece in pieces:
         spans.append((position, position + len(piece)))
-        position += len(piece) + len(STATEMENT_SEPARATOR)
-    text = STATEMENT_SEPARATOR.join(pieces)
+        position += len(piece) + len(parsed.STATEMENT_SEPARATOR)
+    text = parsed.STATEMENT_SEPARATOR.join(pieces)
     del pieces
     meta = _metadata(name, rows, cell)
     language = meta.pop("language", None) or detect_language(text)
 
-    def statements() -> Iterator[ParsedStatement]:
+    def statements() -> Iterator[parsed.ParsedStatement]:
         for start, end in spans:
-            yield ParsedStatement(start=start, end=end, text=text[start:end], kind="statement")
+            yield parsed.ParsedStatement(
+                start=start, end=end, text=text[start:end], kind="statement"
+            )
 
-    return StreamedDocument(
+    return parsed.StreamedDocument(
         source_name=f"{name}:line {rows[0][0]}",
         language=language,
         text=text,
-        content_hash=content_hash(text),
+        content_hash=parsed.content_hash(text),
         external_id=key,
-        statements=Statements(name, statements),
+        statements=parsed.Statements(name, statements),
         **meta,
     )

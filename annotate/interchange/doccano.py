@@ -28,15 +28,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from annotate.core.taxonomy import RatingScale, Taxonomy
-from annotate.interchange.labels import (
-    ImportedDocument,
-    ImportedLabel,
-    ImportedStatement,
-    ImportPlan,
-    confidence_value,
-    label_key,
-    statement_meta,
-)
+from annotate.interchange import labels as plans
 from annotate.interchange.labelstudio import field_problem
 
 CONFIDENCE_PREFIX = "confidence:"
@@ -66,12 +58,12 @@ def _labels(
             continue
         if value.casefold().startswith(CONFIDENCE_PREFIX):
             code = value[len(CONFIDENCE_PREFIX) :]
-            level = confidence_value(code, scale)
+            level = plans.confidence_value(code, scale)
             if level is None:
                 problems.append(f"{where}: field label: unknown confidence level {code!r}")
             fields["confidence"] = level
             continue
-        key = label_key(value, taxonomy) or value
+        key = plans.label_key(value, taxonomy) or value
         if fields["source_type"] is None:
             fields["source_type"] = key
         else:
@@ -80,7 +72,7 @@ def _labels(
 
 
 def _add(
-    plan: ImportPlan,
+    plan: plans.ImportPlan,
     where: str,
     text: str,
     meta: dict[str, Any],
@@ -94,13 +86,13 @@ def _add(
         fields = _labels(values, where, taxonomy, scale, plan.problems)
         if fields and (fields["source_type"] or fields.get("confidence") is not None):
             try:
-                labels.append(ImportedLabel(annotator=user, **fields))
+                labels.append(plans.ImportedLabel(annotator=user, **fields))
             except ValidationError as exc:
                 plan.problems.append(field_problem(where, "", exc))
     try:
         document = _document(meta.get("document"))
         plan.statements.append(
-            ImportedStatement(
+            plans.ImportedStatement(
                 where=where,
                 text=text,
                 statement_id=statement_id if statement_id is not None else meta.get("statement_id"),
@@ -114,22 +106,22 @@ def _add(
         plan.problems.append(field_problem(where, "meta", exc))
 
 
-_DOCUMENTS: dict[str, ImportedDocument] = {}
+_DOCUMENTS: dict[str, plans.ImportedDocument] = {}
 
 
-def _document(value: Any) -> ImportedDocument | None:
+def _document(value: Any) -> plans.ImportedDocument | None:
     """The document a line names; lines of one document share one object."""
     if not value:
         return None
     try:
         key = repr(sorted(value.items())) if isinstance(value, dict) else repr(value)
     except TypeError:  # keys of several types: no order, but no cache either
-        return ImportedDocument.model_validate(value)
+        return plans.ImportedDocument.model_validate(value)
     found = _DOCUMENTS.get(key)
     if found is None:
         if len(_DOCUMENTS) > 10_000:
             _DOCUMENTS.clear()
-        found = _DOCUMENTS[key] = ImportedDocument.model_validate(value)
+        found = _DOCUMENTS[key] = plans.ImportedDocument.model_validate(value)
     return found
 
 
@@ -152,9 +144,9 @@ def parse_doccano(
     default_user: str = "doccano",
     source: str = "doccano.jsonl",
     label_names: dict[int, str] | None = None,
-) -> ImportPlan:
+) -> plans.ImportPlan:
     """Read a doccano JSONL export (any generation) into an import plan."""
-    plan = ImportPlan(source=source)
+    plan = plans.ImportPlan(source=source)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -215,10 +207,10 @@ def parse_doccano_csv(
     *,
     default_user: str = "doccano",
     source: str = "doccano.csv",
-) -> ImportPlan:
+) -> plans.ImportPlan:
     """Read a doccano CSV export: `text` and `label` columns, one row per text (labels
     joined by `#`) or one row per label; rows of one text and user are merged."""
-    plan = ImportPlan(source=source)
+    plan = plans.ImportPlan(source=source)
     sample = text[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -255,6 +247,6 @@ def doccano_line(
         "text": statement["text"],
         "label": values,
         "user": label["annotator"],
-        "meta": statement_meta(statement, document_ref),
+        "meta": plans.statement_meta(statement, document_ref),
     }
     return json.dumps(line, ensure_ascii=False)
