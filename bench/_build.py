@@ -166,3 +166,18 @@ def build_project(
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     return stats
+
+
+def reference_batches(path: Path, sql: str, params: list[object]) -> Iterator[object]:
+    """The off-the-shelf reference read: ADBC's SQLite driver into pyarrow, in this
+    process, as its documentation shows it (the app runs the same driver in a process of
+    its own). `sql` starts with a typing row (see storage.arrow_reads), dropped here."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    with adbc.connect(f"{path.resolve().as_uri()}?mode=ro") as conn, conn.cursor() as cursor:
+        cursor.execute(sql, params or None)
+        first = True
+        for batch in cursor.fetch_record_batch():
+            if first:
+                batch, first = batch.slice(1), False
+            yield batch

@@ -24,7 +24,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _build import ROOT, TYPES, build_project, generated_documents, seed_texts
+from _build import (
+    ROOT,
+    TYPES,
+    build_project,
+    generated_documents,
+    reference_batches,
+    seed_texts,
+)
 
 import storage
 from annotate.core.models import AnnotationInput
@@ -109,7 +116,7 @@ def bench_export_csv(db: storage.Database, workdir: Path) -> None:
     import pyarrow.csv as pacsv
 
     from annotate.exports import ExportOptions
-    from storage.arrow_reads import LabelQuery, arrow_batches, database_path
+    from storage.arrow_reads import LabelQuery, database_path
     from workflows.export import export_to, long_columns
 
     out = workdir / "export.csv"
@@ -119,7 +126,7 @@ def bench_export_csv(db: storage.Database, workdir: Path) -> None:
     query = LabelQuery([(c.name, c.type) for c in long_columns(db, False)])
     started = time.perf_counter()
     writer = None
-    for batch in arrow_batches(database_path(db), query.typed_sql(), query.params):
+    for batch in reference_batches(database_path(db), query.typed_sql(), query.params):
         if writer is None:
             writer = pacsv.CSVWriter(str(workdir / "reference.csv"), batch.schema)
         writer.write_batch(batch)

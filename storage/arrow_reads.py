@@ -1,9 +1,13 @@
 """Reading labels as Arrow record batches, for exports and the agreement report.
 
 The SQLite ADBC driver reads a query straight into Arrow columns, several times faster
-than fetching Python tuples. It guesses each column's type from the first batch of rows
-(a column that is NULL there becomes int64, and a later string is an error), so every
-query starts with one typing row of literal values of the right types, dropped on read.
+than fetching Python tuples. It carries its own copy of SQLite, so it runs in a reader
+process of its own (storage/arrow_child.py says why) and streams Arrow IPC back; small
+reads run on the caller's own connection instead, which answers sooner than starting that
+process. The driver guesses each column's type from the first batch of rows (a column that
+is NULL there becomes int64, and a later string is an error), so every query starts with
+one typing row of literal values of the right types, dropped on read; the own-connection
+read takes its column types from the same row.
 
 Column names follow the export column spec (annotate.exports.columns): statement and
 document columns and the computed long-shape columns have an SQL expression here; every
@@ -14,19 +18,23 @@ column added by a migration is exported by adding one line to the spec.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import adbc_driver_sqlite.dbapi as adbc
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlite_utils import Database
 
-from storage.dialect import BUSY_TIMEOUT_MS
+from storage.arrow_child import HEADER
 from storage.errors import StorageError
+from storage.transactions import data_version, read_snapshot
 
 __all__ = [
     "LabelQuery",
@@ -178,56 +186,87 @@ class LabelQuery:
         return f"SELECT {typing} UNION ALL SELECT * FROM ({self.sql()})"
 
 
-@contextmanager
-def _read_cursor(path: Path) -> Iterator[Any]:
-    """A cursor on a new read-only ADBC connection to `path`, closed afterwards."""
-    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
-    try:
-        conn = adbc.connect(uri)
-    except adbc.Error as exc:
-        raise StorageError(f"{path}: cannot open database for reading ({exc})") from None
-    try:
-        cursor = conn.cursor()
+CHILD_SCRIPT = Path(__file__).with_name("arrow_child.py")
+OWN_CONNECTION_ROWS = 100_000
+"""Below about this many labels a read runs on the caller's own connection (Python's
+sqlite3), which answers sooner than starting the reader process."""
+
+
+def _child_frames(
+    path: Path, queries: Sequence[tuple[str, Sequence[Any]]], batch_rows: int
+) -> Iterator[tuple[bytes, int, bytes]]:
+    """Run typed queries in the reader process (storage/arrow_child.py, which says why) and
+    yield its frames: (tag, query index, payload). The process is ended when the caller
+    stops reading."""
+    request = {
+        "path": str(path),
+        "queries": [[sql, list(params)] for sql, params in queries],
+        "batch_rows": batch_rows,
+    }
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(
+            [sys.executable, str(CHILD_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+        )
+        assert child.stdin is not None and child.stdout is not None  # both are pipes
+        done = 0
         try:
-            # Read-only connections opened at once may find the WAL index being set up:
-            # they wait for it as every other connection does, instead of failing.
-            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            cursor.fetchall()
-            yield cursor
+            child.stdin.write(json.dumps(request).encode())
+            child.stdin.close()
+            while header := child.stdout.read(HEADER.size):
+                tag, index, length = HEADER.unpack(header)
+                payload = child.stdout.read(length)
+                if tag == b"E":
+                    raise StorageError(
+                        f"{path}: cannot read the database ({payload.decode(errors='replace')})"
+                    )
+                done += tag == b"D"
+                yield tag, index, payload
         finally:
-            cursor.close()
-    finally:
-        conn.close()
+            child.stdout.close()
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+        if done != len(queries):
+            errors.seek(0)
+            last = (errors.read().decode(errors="replace").strip().splitlines() or [""])[-1]
+            raise StorageError(
+                f"{path}: the reader process stopped (exit {child.returncode}) {last}".strip()
+            )
+
+
+def _batch(payload: bytes) -> pa.RecordBatch:
+    return pa.ipc.open_stream(payload).read_next_batch()
 
 
 def arrow_batches(
     path: Path, sql: str, params: Sequence[Any] = (), *, batch_rows: int = BATCH_ROWS
 ) -> Iterator[pa.RecordBatch]:
-    """Run a typed query (first row: types only) on a read-only connection to `path` and
-    yield its record batches without the typing row."""
-    with _read_cursor(path) as cursor:
-        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
-        cursor.execute(sql, list(params) if params else None)
-        yield from _rebatch(cursor.fetch_record_batch(), batch_rows)
+    """A typed query (first row: types only) read by the reader process, as record batches
+    of `batch_rows` rows without the typing row."""
+    frames = _child_frames(path, [(sql, params)], batch_rows)
+    yield from _rebatch((_batch(p) for tag, _, p in frames if tag == b"B"), batch_rows)
 
 
-def arrow_table(path: Path, sql: str, params: Sequence[Any] = ()) -> pa.Table:
-    """A typed query's whole result as one table (for reads that are kept whole)."""
-    with _read_cursor(path) as cursor:
-        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": "65536"})
-        cursor.execute(sql, list(params) if params else None)
-        table: pa.Table = cursor.fetch_arrow_table()
-    return table.slice(1)
+def arrow_tables(path: Path, queries: Sequence[tuple[str, Sequence[Any]]]) -> list[pa.Table]:
+    """Typed queries' whole results, one table each, read by one reader process."""
+    schemas: dict[int, pa.Schema] = {}
+    parts: dict[int, list[pa.RecordBatch]] = defaultdict(list)
+    for tag, index, payload in _child_frames(path, queries, 65_536):
+        if tag == b"S":
+            schemas[index] = pa.ipc.read_schema(pa.py_buffer(payload))
+        elif tag == b"B":
+            parts[index].append(_batch(payload))
+    return [pa.Table.from_batches(parts[i], schema=schemas[i]) for i in range(len(queries))]
 
 
 def _rebatch(reader: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
-    """The batches without the typing row, `size` rows each (the last may be shorter)."""
+    """The batches `size` rows each (the last may be shorter)."""
     pending: list[pa.RecordBatch] = []
     count = 0
-    first = True
     for batch in reader:
-        if first:
-            batch, first = batch.slice(1), False
         while batch.num_rows:
             take = min(size - count, batch.num_rows)
             pending.append(batch.slice(0, take))
@@ -246,31 +285,45 @@ def _joined(parts: list[pa.RecordBatch]) -> pa.RecordBatch:
     return pa.Table.from_batches(parts).combine_chunks().to_batches()[0]
 
 
+def _in_reader_process(db: Database, table: str) -> bool:
+    """Whether a read of `table` goes to the reader process: the database is a file this
+    connection sees as a second one would, and the table is large."""
+    if not is_file_backed(db):
+        return False
+    low, high = db.execute(
+        f"SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})"
+    ).fetchone()
+    return low is not None and high - low + 1 >= OWN_CONNECTION_ROWS
+
+
 def label_batches(
     db: Database, query: LabelQuery, *, batch_rows: int = BATCH_ROWS
 ) -> Iterator[pa.RecordBatch]:
     """The labels of `query` as record batches, in save order, with DB-level values
-    (0/1 integers, JSON text, ISO date and time strings, annotator as user id)."""
-    yield from arrow_batches(
-        database_path(db), query.typed_sql(), query.params, batch_rows=batch_rows
-    )
+    (0/1 integers, JSON text, ISO date and time strings, annotator as user id). One query:
+    one state of the database, however long the export takes."""
+    if _in_reader_process(db, query.table):
+        yield from arrow_batches(
+            database_path(db), query.typed_sql(), query.params, batch_rows=batch_rows
+        )
+    else:
+        _, batches = _own_connection_reader(db, query.typed_sql(), query.params, batch_rows)
+        yield from batches
 
 
 # The labels that count for agreement: current, not deleted, not skipped, on a statement
 # (not a heading or caption), in statement order (the annotations' unique index gives it
-# without a sort). The labels are read from their own table only, in statement-id ranges
-# on parallel read-only connections (the SQLite scan is the report's longest step and the
-# driver releases the interpreter while it reads); statements, names and documents are
-# read apart and attached by Arrow, several times faster than SQLite joining them to each
-# of millions of labels. Each statement's labels come from one read, so a save made during
-# the read shows whole or not at all for that statement.
+# without a sort). The labels are read from their own table only, in two statement-id
+# ranges by two reader processes at once (the SQLite scan is the report's longest step);
+# statements, names and documents are read apart and attached by Arrow, several times
+# faster than SQLite joining them to each of millions of labels.
 _LABELS_SQL = """
 SELECT 0 AS statement_id, 0 AS annotator_id, '' AS source_type, 0 AS confidence,
        0 AS suggestion_shown
 UNION ALL SELECT * FROM (
     SELECT statement_id, annotator_id, source_type, confidence, suggestion_shown
     FROM annotations
-    WHERE deleted = 0 AND skipped = 0 AND statement_id >= ? AND statement_id < ?
+    WHERE deleted = 0 AND skipped = 0 AND {range}
     ORDER BY statement_id, annotator_id)"""
 _STATEMENTS_SQL = """
 SELECT 0 AS id, 0 AS document_id
@@ -279,32 +332,31 @@ _USERS_SQL = "SELECT 0 AS id, '' AS name UNION ALL SELECT * FROM (SELECT id, nam
 _DOCUMENTS_SQL = """
 SELECT 0 AS id, '' AS outlet, '' AS published
 UNION ALL SELECT * FROM (SELECT id, outlet, published FROM documents WHERE deleted = 0)"""
-READ_THREADS = 2
-"""Connections reading the labels at once (this machine class has two cores)."""
+SNAPSHOT_ATTEMPTS = 3
+"""Parallel reads are repeated when another connection committed meanwhile (they would
+mix two states of the database); after that, one read on the caller's connection."""
 
 
 def labels_table(db: Database) -> pa.Table:
     """The current labels (the agreement report's input) as one Arrow table: statement,
     annotator name, source type, confidence, suggestion shown, document, outlet, published
     (labels on deleted documents and on headings left out)."""
-    low, high = db.execute(
-        "SELECT min(statement_id), max(statement_id) FROM annotations"
-    ).fetchone()
-    low, high = (low or 0), (high or 0) + 1
-    parallel = is_file_backed(db)
-    parts = READ_THREADS if parallel else 1
-    edges = [low + (high - low) * k // parts for k in range(parts)] + [high]
-    reads: list[tuple[str, Sequence[Any]]] = [
-        (_LABELS_SQL, (edges[k], edges[k + 1])) for k in range(parts)
-    ] + [(_STATEMENTS_SQL, ()), (_USERS_SQL, ()), (_DOCUMENTS_SQL, ())]
-    if parallel:
-        path = database_path(db)
-        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-            tables = list(pool.map(lambda read: arrow_table(path, *read), reads))
-    else:
-        tables = [_own_connection_table(db, *read) for read in reads]
-    *label_parts, statements, users, documents = tables
-    labels = pa.concat_tables(label_parts)
+    tables: list[pa.Table] | None = None
+    if _in_reader_process(db, "annotations"):
+        tables = _parallel_reads(db)
+    if tables is None:
+        with read_snapshot(db):
+            tables = [
+                _own_connection_table(db, sql)
+                for sql in (
+                    _LABELS_SQL.format(range="1"),
+                    _STATEMENTS_SQL,
+                    _USERS_SQL,
+                    _DOCUMENTS_SQL,
+                )
+            ]
+    labels_parts, (statements, users, documents) = tables[:-3], tables[-3:]
+    labels = pa.concat_tables(labels_parts)
     statement = pc.index_in(labels["statement_id"], value_set=statements["id"])
     document_id = pc.take(statements["document_id"], statement)
     document = pc.index_in(document_id, value_set=documents["id"])
@@ -330,15 +382,54 @@ def labels_table(db: Database) -> pa.Table:
     )
 
 
-def _own_connection_table(db: Database, typed_sql: str, params: Sequence[Any] = ()) -> pa.Table:
-    """A typed query (first row: types only) as one Arrow table read on `db`'s own
-    connection: for an in-memory database or inside a transaction, where a second
-    connection would not see the same data."""
+def _parallel_reads(db: Database) -> list[pa.Table] | None:
+    """[labels below the middle statement, labels from it, statements, users, documents]
+    read by two reader processes at once; None when every attempt saw a commit."""
+    path = database_path(db)
+    for _ in range(SNAPSHOT_ATTEMPTS):
+        before = data_version(db)
+        low, high = db.execute(
+            "SELECT (SELECT min(statement_id) FROM annotations), "
+            "(SELECT max(statement_id) FROM annotations)"  # two index look-ups, no scan
+        ).fetchone()
+        middle = ((low or 0) + (high or 0)) // 2
+        groups: list[list[tuple[str, Sequence[Any]]]] = [
+            [(_LABELS_SQL.format(range="statement_id < ?"), (middle,)), (_USERS_SQL, ())],
+            [
+                (_LABELS_SQL.format(range="statement_id >= ?"), (middle,)),
+                (_STATEMENTS_SQL, ()),
+                (_DOCUMENTS_SQL, ()),
+            ],
+        ]
+        with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+            first, second = pool.map(lambda group: arrow_tables(path, group), groups)
+        if data_version(db) == before:
+            return [first[0], second[0], second[1], first[1], second[2]]
+    return None
+
+
+def _own_connection_reader(
+    db: Database, typed_sql: str, params: Sequence[Any], batch_rows: int
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """A typed query (first row: types only) read on `db`'s own connection: its schema
+    and its record batches. For small reads, an in-memory database, or inside a
+    transaction (where a second connection would not see the same data)."""
     cursor = db.execute(typed_sql, list(params))
     names = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    types = [pa.array([value]).type for value in (rows[0] if rows else [None] * len(names))]
-    return pa.table(
-        {n: pa.array(list(c[1:]), type=t) for n, c, t in zip(names, columns, types, strict=True)}
-    )
+    typing = cursor.fetchone()
+    schema = pa.schema([(n, pa.array([v]).type) for n, v in zip(names, typing, strict=True)])
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        while rows := cursor.fetchmany(batch_rows):
+            columns = zip(*rows, strict=True)
+            yield pa.record_batch(
+                [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)],
+                schema=schema,
+            )
+
+    return schema, batches()
+
+
+def _own_connection_table(db: Database, typed_sql: str) -> pa.Table:
+    schema, batches = _own_connection_reader(db, typed_sql, (), 65_536)
+    return pa.Table.from_batches(list(batches), schema=schema)

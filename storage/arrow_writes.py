@@ -14,7 +14,7 @@ import pyarrow as pa
 
 __all__ = ["write_jsonl"]
 
-MEMORY_LIMIT = "256MB"
+MEMORY_LIMIT = "160MB"
 THREADS = 2
 
 

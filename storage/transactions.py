@@ -49,3 +49,23 @@ def write(db: Database) -> Iterator[Database]:
         raise
     else:
         db.conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def read_snapshot(db: Database) -> Iterator[Database]:
+    """Several reads that see one state of the database (a read transaction; inside a
+    transaction already open, that one)."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        if db.conn.in_transaction:
+            db.conn.execute("COMMIT")
+
+
+def data_version(db: Database) -> int:
+    """A number that changes whenever another connection commits to the database."""
+    return int(db.execute("PRAGMA data_version").fetchone()[0])

@@ -1,0 +1,166 @@
+"""Large reads go to the reader process (storage/arrow_child.py): ADBC's own copy of SQLite
+must never share a process with the app's connections. Its results equal the read on the
+caller's own connection, it fails in one line, and a read during writes from another
+thread of the same process neither crashes nor mixes two states of the database."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from builders import label, lines_document
+
+import storage
+import storage.arrow_reads as arrow_reads
+from storage.arrow_reads import LabelQuery, label_batches
+from storage.errors import StorageError
+from storage.frames import labels_frame
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def project(path: Path) -> storage.Database:
+    """Labels, skips, a deleted label, a heading's label and a deleted document."""
+    db = storage.connect(path)
+    storage.create_project(db, "Reader", annotators_per_statement=2)
+    users = [storage.add_user(db, name, "annotator").id for name in ("ann", "bea", "cyd")]
+    documents = [
+        storage.add_document(
+            db, lines_document([f"Doc {d} line {j}." for j in range(8)], name=f"d{d}.txt")
+        ).document_id
+        for d in range(3)
+    ]
+    statements = [s.id for d in documents for s in storage.statements_of(db, d)]
+    for k, sid in enumerate(statements):
+        for u, uid in enumerate(users[: 1 + k % 3]):
+            value = label(sid, uid, ["named_official", "media_report", None][(k + u) % 3])
+            storage.save_annotation(db, value)
+    with storage.write(db):
+        db.execute("UPDATE statements SET kind = 'heading' WHERE id = ?", [statements[0]])
+        db.execute("UPDATE annotations SET deleted = 1 WHERE statement_id = ?", [statements[5]])
+    storage.delete_document(db, documents[1])
+    return db
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> storage.Database:
+    return project(tmp_path / "reader.db")
+
+
+def test_the_reader_process_reads_what_the_own_connection_reads(
+    db: storage.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = labels_frame(db)
+    query = LabelQuery([("statement_id", "int"), ("annotator", "int"), ("note", "string"),
+                        ("skipped", "bool"), ("labelled_at", "timestamp")])  # fmt: skip
+    own_export = pa.Table.from_batches(list(label_batches(db, query, batch_rows=7)))
+    monkeypatch.setattr(arrow_reads, "OWN_CONNECTION_ROWS", 0)
+    child = labels_frame(db)
+    child_export = pa.Table.from_batches(list(label_batches(db, query, batch_rows=7)))
+    pd.testing.assert_frame_equal(own, child)
+    assert child_export.equals(own_export)
+    # The reads left out the heading, the deleted label and the deleted document's labels.
+    assert 0 < len(child) < len(child_export)
+    assert {len(b) for b in label_batches(db, query, batch_rows=7)} <= {7, len(child_export) % 7}
+
+
+def test_a_failed_read_is_one_line(tmp_path: Path) -> None:
+    bogus = tmp_path / "not-a-database.db"
+    bogus.write_text("this is not SQLite")
+    with pytest.raises(StorageError) as caught:
+        list(arrow_reads.arrow_batches(bogus, "SELECT 0 AS x UNION ALL SELECT 1"))
+    assert str(caught.value).startswith(f"{bogus}: cannot read the database")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_commit_between_the_parallel_reads_is_read_again(
+    db: storage.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One transaction adds labels at both ends of the statements while the two label
+    ranges are read: the report input holds both or neither, never one."""
+    monkeypatch.setattr(arrow_reads, "OWN_CONNECTION_ROWS", 0)
+    path = tmp_path / "reader.db"
+    ids = [r[0] for r in db.execute("SELECT id FROM statements ORDER BY id")]
+    late = storage.add_user(db, "late", "annotator").id
+    real = arrow_reads.arrow_tables
+    calls = []
+
+    def commit_during_first_read(p: Path, queries: list) -> list[pa.Table]:  # type: ignore[type-arg]
+        calls.append(1)
+        if len(calls) == 1:
+            writer = sqlite3.connect(path)
+            with writer:
+                for sid in (ids[1], ids[-1]):
+                    writer.execute(
+                        "INSERT INTO annotations (statement_id, annotator_id, revision, "
+                        "source_type, confidence, skipped, deleted, suggestion_shown, "
+                        "created_at, updated_at) VALUES (?, ?, 1, 'media_report', 2, 0, 0, 0, "
+                        "'2026-01-01', '2026-01-01')",
+                        [sid, late],
+                    )
+            writer.close()
+        return real(p, queries)
+
+    monkeypatch.setattr(arrow_reads, "arrow_tables", commit_during_first_read)
+    frame = labels_frame(db)
+    assert len(calls) > 2  # the first pair of reads saw the commit and was repeated
+    assert sorted(frame[frame["annotator"] == "late"]["statement_id"]) == [ids[1], ids[-1]]
+
+
+STRESS = """
+import sys, threading
+import storage, storage.arrow_reads as arrow_reads
+from builders import label
+from storage.frames import labels_frame
+from test_reader_process import project
+
+arrow_reads.OWN_CONNECTION_ROWS = 0
+path = sys.argv[1]
+db = project(path)
+statements = [r[0] for r in db.execute("SELECT id FROM statements WHERE kind = 'statement'")]
+users = [r[0] for r in db.execute("SELECT id FROM users")]
+stop = False
+
+def save():
+    writer = storage.connect(path)
+    k = 0
+    while not stop:
+        value = label(statements[k % len(statements)], users[k % len(users)], confidence=1 + k % 5)
+        try:
+            storage.save_annotation(writer, value)
+        except storage.SourceDeskError:
+            pass  # a conflict with its own earlier label: not what is tested
+        k += 1
+    writer.close()
+
+thread = threading.Thread(target=save)
+thread.start()
+for _ in range(12):
+    frame = labels_frame(db)
+    assert frame.groupby(["statement_id", "annotator"]).size().max() == 1
+    assert frame["statement_id"].is_monotonic_increasing
+stop = True
+thread.join()
+print(db.execute("PRAGMA integrity_check").fetchone()[0])
+"""
+
+
+@pytest.mark.slow
+def test_reading_while_another_thread_saves_neither_crashes_nor_damages(tmp_path: Path) -> None:
+    """With ADBC in the app's process this crashed (SIGBUS) within a few reads."""
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(STRESS), str(tmp_path / "stress.db")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": f"{ROOT}:{ROOT / 'tests'}", "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "ok"
