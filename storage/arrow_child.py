@@ -23,6 +23,7 @@ import json
 import struct
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -59,32 +60,43 @@ def bind(sql: str, params: Sequence[Any]) -> str:
     return "".join(out)
 
 
-def batches(path: str, sql: str, batch_rows: int) -> Iterator[Any]:
-    """The record batches of `sql` on a read-only connection, typing row included."""
+@contextmanager
+def read_connection(path: str) -> Iterator[Any]:
+    """A read-only connection whose queries all see one state of the database (the driver
+    opens a transaction when autocommit is off; it is rolled back at the end)."""
     import adbc_driver_manager
     import adbc_driver_sqlite
-    import pyarrow as pa
 
     database = adbc_driver_sqlite.connect(f"{Path(path).resolve().as_uri()}?mode=ro")
     try:
         connection = adbc_driver_manager.AdbcConnection(database)
         try:
-            statement = adbc_driver_manager.AdbcStatement(connection)
+            for pragma in PRAGMAS:  # before the transaction: busy_timeout must apply to it
+                list(batches(connection, pragma, 1))
+            connection.set_autocommit(False)
             try:
-                statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
-                for pragma in PRAGMAS:
-                    statement.set_sql_query(pragma)
-                    handle, _ = statement.execute_query()
-                    pa.RecordBatchReader._import_from_c(handle.address).read_all()
-                statement.set_sql_query(sql)
-                handle, _ = statement.execute_query()
-                yield from pa.RecordBatchReader._import_from_c(handle.address)
+                yield connection
             finally:
-                statement.close()
+                connection.rollback()
         finally:
             connection.close()
     finally:
         database.close()
+
+
+def batches(connection: Any, sql: str, batch_rows: int) -> Iterator[Any]:
+    """The record batches of `sql` (typing row included)."""
+    import adbc_driver_manager
+    import pyarrow as pa
+
+    statement = adbc_driver_manager.AdbcStatement(connection)
+    try:
+        statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
+        statement.set_sql_query(sql)
+        handle, _ = statement.execute_query()
+        yield from pa.RecordBatchReader._import_from_c(handle.address)
+    finally:
+        statement.close()
 
 
 def send(out: BinaryIO, tag: bytes, index: int, payload: Any) -> None:
@@ -94,23 +106,28 @@ def send(out: BinaryIO, tag: bytes, index: int, payload: Any) -> None:
 
 
 def serve(request: dict[str, Any], out: BinaryIO) -> None:
+    """Every query of the request, in order, on one connection: one state of the database."""
+    with read_connection(request["path"]) as connection:
+        for index, (sql, params) in enumerate(request["queries"]):
+            serve_query(out, connection, index, bind(sql, params), int(request["batch_rows"]))
+
+
+def serve_query(out: BinaryIO, connection: Any, index: int, sql: str, batch_rows: int) -> None:
     import pyarrow as pa
 
-    for index, (sql, params) in enumerate(request["queries"]):
-        first = True
-        # Small batches keep this process's memory low; the parent joins them to its size.
-        rows = min(int(request["batch_rows"]), SEND_ROWS)
-        for batch in batches(request["path"], bind(sql, params), rows):
-            if first:
-                send(out, b"S", index, batch.schema.serialize())
-                batch, first = batch.slice(1), False
-            if batch.num_rows:
-                sink = pa.BufferOutputStream()
-                with pa.ipc.new_stream(sink, batch.schema) as writer:
-                    writer.write_batch(batch)
-                send(out, b"B", index, sink.getvalue())
-        send(out, b"D", index, b"")
-        out.flush()
+    first = True
+    # Small batches keep this process's memory low; the parent joins them to its size.
+    for batch in batches(connection, sql, min(batch_rows, SEND_ROWS)):
+        if first:
+            send(out, b"S", index, batch.schema.serialize())
+            batch, first = batch.slice(1), False
+        if batch.num_rows:
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, batch.schema) as writer:
+                writer.write_batch(batch)
+            send(out, b"B", index, sink.getvalue())
+    send(out, b"D", index, b"")
+    out.flush()
 
 
 def main() -> int:

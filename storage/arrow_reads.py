@@ -216,8 +216,12 @@ def _child_frames(
             child.stdin.write(json.dumps(request).encode())
             child.stdin.close()
             while header := child.stdout.read(HEADER.size):
+                if len(header) < HEADER.size:
+                    break  # the process died mid-frame: reported below
                 tag, index, length = HEADER.unpack(header)
                 payload = child.stdout.read(length)
+                if len(payload) < length:
+                    break
                 if tag == b"E":
                     raise StorageError(
                         f"{path}: cannot read the database ({payload.decode(errors='replace')})"
@@ -332,29 +336,28 @@ _USERS_SQL = "SELECT 0 AS id, '' AS name UNION ALL SELECT * FROM (SELECT id, nam
 _DOCUMENTS_SQL = """
 SELECT 0 AS id, '' AS outlet, '' AS published
 UNION ALL SELECT * FROM (SELECT id, outlet, published FROM documents WHERE deleted = 0)"""
-SNAPSHOT_ATTEMPTS = 3
-"""Parallel reads are repeated when another connection committed meanwhile (they would
-mix two states of the database); after that, one read on the caller's connection."""
+_WHOLE_READ = (
+    (_LABELS_SQL.format(range="1"), ()),
+    (_STATEMENTS_SQL, ()),
+    (_USERS_SQL, ()),
+    (_DOCUMENTS_SQL, ()),
+)
+"""The agreement report's input in one read: labels, statements, users, documents."""
 
 
 def labels_table(db: Database) -> pa.Table:
     """The current labels (the agreement report's input) as one Arrow table: statement,
     annotator name, source type, confidence, suggestion shown, document, outlet, published
-    (labels on deleted documents and on headings left out)."""
-    tables: list[pa.Table] | None = None
-    if _in_reader_process(db, "annotations"):
-        tables = _parallel_reads(db)
-    if tables is None:
+    (labels on deleted documents and on headings left out).
+
+    Each read sees one state of the database: a reader process runs its queries in one
+    transaction, and the two processes read in parallel are checked against commits made
+    meanwhile (then one process reads everything again, in one transaction)."""
+    if not _in_reader_process(db, "annotations"):
         with read_snapshot(db):
-            tables = [
-                _own_connection_table(db, sql)
-                for sql in (
-                    _LABELS_SQL.format(range="1"),
-                    _STATEMENTS_SQL,
-                    _USERS_SQL,
-                    _DOCUMENTS_SQL,
-                )
-            ]
+            tables = [_own_connection_table(db, sql) for sql, _ in _WHOLE_READ]
+    else:
+        tables = _parallel_reads(db) or arrow_tables(database_path(db), _WHOLE_READ)
     labels_parts, (statements, users, documents) = tables[:-3], tables[-3:]
     labels = pa.concat_tables(labels_parts)
     statement = pc.index_in(labels["statement_id"], value_set=statements["id"])
@@ -384,28 +387,28 @@ def labels_table(db: Database) -> pa.Table:
 
 def _parallel_reads(db: Database) -> list[pa.Table] | None:
     """[labels below the middle statement, labels from it, statements, users, documents]
-    read by two reader processes at once; None when every attempt saw a commit."""
+    read by two reader processes at once; None if another connection committed meanwhile
+    (the two processes may then have seen two states of the database)."""
+    before = data_version(db)
+    low, high = db.execute(
+        "SELECT (SELECT min(statement_id) FROM annotations), "
+        "(SELECT max(statement_id) FROM annotations)"  # two index look-ups, no scan
+    ).fetchone()
+    middle = ((low or 0) + (high or 0)) // 2
+    groups: list[list[tuple[str, Sequence[Any]]]] = [
+        [(_LABELS_SQL.format(range="statement_id < ?"), (middle,)), (_USERS_SQL, ())],
+        [
+            (_LABELS_SQL.format(range="statement_id >= ?"), (middle,)),
+            (_STATEMENTS_SQL, ()),
+            (_DOCUMENTS_SQL, ()),
+        ],
+    ]
     path = database_path(db)
-    for _ in range(SNAPSHOT_ATTEMPTS):
-        before = data_version(db)
-        low, high = db.execute(
-            "SELECT (SELECT min(statement_id) FROM annotations), "
-            "(SELECT max(statement_id) FROM annotations)"  # two index look-ups, no scan
-        ).fetchone()
-        middle = ((low or 0) + (high or 0)) // 2
-        groups: list[list[tuple[str, Sequence[Any]]]] = [
-            [(_LABELS_SQL.format(range="statement_id < ?"), (middle,)), (_USERS_SQL, ())],
-            [
-                (_LABELS_SQL.format(range="statement_id >= ?"), (middle,)),
-                (_STATEMENTS_SQL, ()),
-                (_DOCUMENTS_SQL, ()),
-            ],
-        ]
-        with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-            first, second = pool.map(lambda group: arrow_tables(path, group), groups)
-        if data_version(db) == before:
-            return [first[0], second[0], second[1], first[1], second[2]]
-    return None
+    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        first, second = pool.map(lambda group: arrow_tables(path, group), groups)
+    if data_version(db) != before:
+        return None
+    return [first[0], second[0], second[1], first[1], second[2]]
 
 
 def _own_connection_reader(

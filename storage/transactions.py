@@ -59,11 +59,13 @@ def read_snapshot(db: Database) -> Iterator[Database]:
         yield db
         return
     db.conn.execute("BEGIN")
+    db.conn.execute("PRAGMA query_only = ON")  # a write in here fails instead of mixing in
     try:
         yield db
     finally:
+        db.conn.execute("PRAGMA query_only = OFF")
         if db.conn.in_transaction:
-            db.conn.execute("COMMIT")
+            db.conn.execute("ROLLBACK")
 
 
 def data_version(db: Database) -> int:

@@ -164,3 +164,28 @@ def test_reading_while_another_thread_saves_neither_crashes_nor_damages(tmp_path
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "ok"
+
+
+def test_a_reader_process_that_dies_mid_frame_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dying = tmp_path / "dying.py"
+    dying.write_text(
+        "import sys, struct\n"
+        "sys.stdin.buffer.read()\n"
+        "sys.stdout.buffer.write(struct.pack('<cIQ', b'B', 0, 100) + b'0123456789')\n"
+    )
+    monkeypatch.setattr(arrow_reads, "CHILD_SCRIPT", dying)
+    with pytest.raises(StorageError) as caught:
+        list(arrow_reads.arrow_batches(tmp_path / "x.db", "SELECT 0 AS x"))
+    assert "the reader process stopped" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_read_snapshot_refuses_writes(db: storage.Database) -> None:
+    from storage.transactions import read_snapshot
+
+    with pytest.raises(sqlite3.OperationalError), read_snapshot(db):
+        db.execute("UPDATE users SET name = 'x' WHERE id = 1")
+    assert db.execute("SELECT name FROM users WHERE id = 1").fetchone()[0] == "ann"
+    db.execute("UPDATE users SET name = 'ann2' WHERE id = 1")  # writable again afterwards

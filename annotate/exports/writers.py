@@ -157,8 +157,15 @@ def write_batches(
     `writers` may replace the writer of a format."""
     counter = _Counter(batches, progress)
     writer = (writers or {}).get(fmt) or WRITERS[fmt]
-    with atomic_path(Path(path)) as temp:
-        writer(temp, schema, counter)
+    try:
+        with atomic_path(Path(path)) as temp:
+            writer(temp, schema, counter)
+    finally:
+        # A writer that fails part-way leaves the batches half read: closing them now ends
+        # their reader (a process, for large exports) instead of whenever they are freed.
+        close = getattr(batches, "close", None)
+        if callable(close):
+            close()
     return counter.rows
 
 
