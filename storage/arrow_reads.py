@@ -91,21 +91,22 @@ _TYPING_VALUES: dict[str, str] = {
 }
 
 
+def _main_file(db: Database) -> str:
+    """The file behind a connection's main database ('' for an in-memory one)."""
+    rows = db.execute("PRAGMA database_list").fetchall()
+    return next((file for _, name, file in rows if name == "main" and file), "")
+
+
 def database_path(db: Database) -> Path:
     """The file behind a connection (exports read it through a second, read-only one)."""
-    for _, name, file in db.execute("PRAGMA database_list").fetchall():
-        if name == "main" and file:
-            return Path(file)
+    if file := _main_file(db):
+        return Path(file)
     raise StorageError("export: the database has no file (an in-memory database)")
 
 
 def is_file_backed(db: Database) -> bool:
     """Whether a second connection would see what `db` sees: a file, no open transaction."""
-    if db.conn.in_transaction:
-        return False
-    return any(
-        name == "main" and file for _, name, file in db.execute("PRAGMA database_list").fetchall()
-    )
+    return not db.conn.in_transaction and bool(_main_file(db))
 
 
 def label_table_columns(db: Database, table: str) -> set[str]:

@@ -18,7 +18,7 @@ def labels_frame(db: Database) -> pd.DataFrame:
     from storage.arrow_reads import labels_table
 
     table = labels_table(db)
-    frame = table.to_pandas()
+    frame = table.drop_columns(["published", "confidence"]).to_pandas()
     frame["suggestion_shown"] = frame["suggestion_shown"].astype(bool)
     # Dates are parsed once per distinct value (a few per document), not once per label.
     published = pc.dictionary_encode(table["published"].combine_chunks(), null_encoding="encode")
