@@ -60,6 +60,12 @@ _REVISION_SQL = (
     f"deleted, {_LABEL_COLUMNS}, created_at, imported, import_source) "
     "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_FIRST_REVISIONS_SQL = (
+    "INSERT INTO annotation_revisions (annotation_id, statement_id, annotator_id, revision, "
+    f"deleted, {_LABEL_COLUMNS}, created_at, imported, import_source) "
+    f"SELECT id, statement_id, annotator_id, 1, 0, {_LABEL_COLUMNS}, created_at, ?, ? "
+    "FROM annotations WHERE id BETWEEN ? AND ? ORDER BY id"
+)
 _REVISE_SQL = (
     "UPDATE annotations SET revision = revision + 1, deleted = 0, updated_at = ?, "
     + ", ".join(f"{c.strip()} = ?" for c in _LABEL_COLUMNS.split(","))
@@ -217,22 +223,22 @@ def bulk_add_annotations(
     now = utcnow().isoformat()
     mark = (1, imported_from) if imported_from is not None else (0, "")
     with write(db):
-        annotation_id = _next_id(db, "annotations")
+        first = annotation_id = _next_id(db, "annotations")
         current: list[tuple] = []
-        revisions: list[tuple] = []
         touched: set[int] = set()
         for value in labels:
-            fields = _fields(value)
-            ids = (value.statement_id, value.annotator_id)
-            current.append((annotation_id, *ids, *fields, now, now))
-            revisions.append((annotation_id, *ids, 1, *fields, now, *mark))
+            current.append(
+                (annotation_id, value.statement_id, value.annotator_id, *_fields(value), now, now)
+            )
             touched.add(value.statement_id)
             annotation_id += 1
         try:
             db.conn.executemany(_ANNOTATION_SQL, current)
         except Exception as exc:  # sqlite3.IntegrityError: a pair labelled twice
             raise StorageError(f"bulk labels: {exc}") from None
-        db.conn.executemany(_REVISION_SQL, revisions)
+        # Each first revision is a copy of the row just written: copied by SQLite, the
+        # values are neither rebuilt nor bound a second time.
+        db.execute(_FIRST_REVISIONS_SQL, [*mark, first, annotation_id - 1])
         _refresh_stats(db, touched)
         by_annotator: dict[int, list[int]] = defaultdict(list)
         for value in labels:
@@ -294,26 +300,45 @@ def refresh_statements(db: Database) -> None:
 
 
 def _refresh_stats(db: Database, touched: set[int]) -> None:
-    """Recompute label count, disagreement and flags of the statements a batch touched."""
-    by_statement: dict[int, list[tuple]] = defaultdict(list)
+    """Recompute label count, disagreement and flags of the statements a batch touched.
+
+    SQLite gathers each statement's live labels in one grouped pass (types and their
+    confidences as text; type keys are letters, digits and underscores, so a comma
+    separates them). Statements share a few hundred such combinations, so each one's
+    disagreement is computed once."""
     ordered = sorted(touched)
-    for i in range(0, len(ordered), 900):
-        chunk = ordered[i : i + 900]
-        marks = ",".join("?" * len(chunk))
-        for row in db.execute(
-            "SELECT statement_id, source_type, confidence, flagged FROM annotations "
-            f"WHERE statement_id IN ({marks}) AND deleted = 0 AND skipped = 0",
-            chunk,
-        ):
-            by_statement[row[0]].append(row[1:])
+    select = (
+        "SELECT statement_id, count(source_type), coalesce(sum(flagged), 0), "
+        "group_concat(source_type), "
+        "group_concat(CASE WHEN source_type IS NOT NULL THEN confidence END) "
+        "FROM annotations WHERE {where} AND deleted = 0 AND skipped = 0 GROUP BY statement_id"
+    )
+    found: dict[int, tuple[int, int, str | None, str | None]] = {}
+    if ordered and ordered[-1] - ordered[0] < 2 * len(ordered):
+        # Mostly consecutive ids (an import's new statements, a restore): one range scan
+        # of the label index instead of a lookup per id.
+        rows = db.execute(
+            select.format(where="statement_id BETWEEN ? AND ?"), [ordered[0], ordered[-1]]
+        )
+        found = {row[0]: row[1:] for row in rows if row[0] in touched}
+    else:
+        for i in range(0, len(ordered), 900):
+            chunk = ordered[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = db.execute(select.format(where=f"statement_id IN ({marks})"), chunk)
+            found.update((row[0], row[1:]) for row in rows)
+    known: dict[tuple[str | None, str | None], float] = {}
     updates = []
     for statement_id in ordered:
-        rows = by_statement.get(statement_id, [])
-        labelled = [r for r in rows if r[0] is not None]
-        disagreement = statement_disagreement([r[0] for r in labelled], [r[1] for r in labelled])
-        updates.append(
-            (len(labelled), disagreement, sum(r[2] for r in rows), len(labelled), statement_id)
-        )  # fmt: skip
+        labelled, flags, types, confidences = found.get(statement_id, (0, 0, None, None))
+        key = (types, confidences)
+        disagreement = known.get(key)
+        if disagreement is None:
+            disagreement = known[key] = statement_disagreement(
+                types.split(",") if types else [],
+                [int(c) for c in confidences.split(",")] if confidences else [],
+            )
+        updates.append((labelled, disagreement, flags, labelled, statement_id))
     db.conn.executemany(
         "UPDATE statements SET label_count = ?, disagreement = ?, flag_count = ?, "
         f"is_open = {open_expression('?')} WHERE id = ?",

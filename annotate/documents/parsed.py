@@ -173,15 +173,15 @@ def looks_like_date(value: str) -> bool:
 
 _HASH_CHUNK = 1 << 16
 _WHITESPACE = re.compile(r"\s")
-_WHITESPACE_RUN = re.compile(r"\s+")
 
 
 def content_hash(text: str) -> str:
     """sha256 of the NFC text with every run of whitespace collapsed to one space.
 
     Hashed a chunk at a time, each ending at whitespace (where neither NFC nor the
-    collapsing of spaces crosses), so a long text is never copied word by word; within a
-    chunk the runs are collapsed by one substitution, not by a list of its words.
+    collapsing of spaces crosses), so a long text is never held as one list of words;
+    within a chunk `str.split` finds the runs (the whitespace of `str.isspace`, which is
+    the regular expression's `\\s` for text) several times faster than a substitution.
     """
     digest = hashlib.sha256()
     separator = b""
@@ -189,7 +189,7 @@ def content_hash(text: str) -> str:
     while start < len(text):
         boundary = _WHITESPACE.search(text, min(len(text), start + _HASH_CHUNK))
         end = boundary.start() if boundary else len(text)
-        words = _WHITESPACE_RUN.sub(" ", unicodedata.normalize("NFC", text[start:end])).strip()
+        words = " ".join(unicodedata.normalize("NFC", text[start:end]).split())
         if words:
             digest.update(separator + words.encode("utf-8"))
             separator = b" "

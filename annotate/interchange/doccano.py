@@ -25,6 +25,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
+import pydantic_core
 from pydantic import ValidationError
 
 from annotate.core.taxonomy import RatingScale, Taxonomy
@@ -71,6 +72,41 @@ def _labels(
     return fields
 
 
+_LabelCache = dict[tuple[str, tuple[str, ...]], plans.ImportedLabel | None]
+
+
+def _label(
+    user: str,
+    values: Any,
+    where: str,
+    taxonomy: Taxonomy,
+    scale: RatingScale,
+    problems: list[str],
+    cache: _LabelCache,
+) -> plans.ImportedLabel | None:
+    """One person's label from a line's label list. A file repeats a few label lists many
+    times: a list read without a problem is kept, and lines that repeat it share its
+    (frozen) label."""
+    key = (user, tuple(values)) if isinstance(values, list) and _all_text(values) else None
+    if key is not None and key in cache:
+        return cache[key]
+    before = len(problems)
+    fields = _labels(values, where, taxonomy, scale, problems)
+    label = None
+    if fields and (fields["source_type"] or fields.get("confidence") is not None):
+        try:
+            label = plans.ImportedLabel(annotator=user, **fields)
+        except ValidationError as exc:
+            problems.append(field_problem(where, "", exc))
+    if key is not None and len(problems) == before:
+        cache[key] = label
+    return label
+
+
+def _all_text(values: list[Any]) -> bool:
+    return all(type(v) is str for v in values)
+
+
 def _add(
     plan: plans.ImportPlan,
     where: str,
@@ -79,16 +115,14 @@ def _add(
     per_user: list[tuple[str, Any]],
     taxonomy: Taxonomy,
     scale: RatingScale,
+    cache: _LabelCache,
     statement_id: Any = None,
 ) -> None:
     labels = []
     for user, values in per_user:
-        fields = _labels(values, where, taxonomy, scale, plan.problems)
-        if fields and (fields["source_type"] or fields.get("confidence") is not None):
-            try:
-                labels.append(plans.ImportedLabel(annotator=user, **fields))
-            except ValidationError as exc:
-                plan.problems.append(field_problem(where, "", exc))
+        label = _label(user, values, where, taxonomy, scale, plan.problems, cache)
+        if label is not None:
+            labels.append(label)
     try:
         document = _document(meta.get("document"))
         plan.statements.append(
@@ -106,18 +140,20 @@ def _add(
         plan.problems.append(field_problem(where, "meta", exc))
 
 
-_DOCUMENTS: dict[str, plans.ImportedDocument] = {}
+_DOCUMENTS: dict[object, plans.ImportedDocument] = {}
 
 
 def _document(value: Any) -> plans.ImportedDocument | None:
-    """The document a line names; lines of one document share one object."""
+    """The document a line names; lines of one document share one object (found by its
+    fields with their types, so that 0 and false, equal in Python, are not one key)."""
     if not value:
         return None
+    items = value.items() if isinstance(value, dict) else [("", value)]
+    key = tuple((k, v.__class__, v) for k, v in items)
     try:
-        key = repr(sorted(value.items())) if isinstance(value, dict) else repr(value)
-    except TypeError:  # keys of several types: no order, but no cache either
+        found = _DOCUMENTS.get(key)
+    except TypeError:  # a value that is a list or an object: no cache
         return plans.ImportedDocument.model_validate(value)
-    found = _DOCUMENTS.get(key)
     if found is None:
         if len(_DOCUMENTS) > 10_000:
             _DOCUMENTS.clear()
@@ -147,14 +183,15 @@ def parse_doccano(
 ) -> plans.ImportPlan:
     """Read a doccano JSONL export (any generation) into an import plan."""
     plan = plans.ImportPlan(source=source)
+    cache: _LabelCache = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{source}: line {number}"
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            plan.problems.append(f"{where}: not valid JSON ({exc.msg})")
+            row = pydantic_core.from_json(line)
+        except ValueError as exc:
+            plan.problems.append(f"{where}: not valid JSON ({exc})")
             continue
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
             plan.problems.append(f"{where}: field text: missing or not a string")
@@ -166,7 +203,8 @@ def parse_doccano(
         else:
             user = row.get("user") or row.get("annotator") or default_user
             per_user = [(str(user), row.get("label", row.get("labels", [])))]
-        _add(plan, where, row["text"], meta, per_user, taxonomy, scale, row.get("statement_id"))
+        statement_id = row.get("statement_id")
+        _add(plan, where, row["text"], meta, per_user, taxonomy, scale, cache, statement_id)
     return plan
 
 
@@ -229,8 +267,10 @@ def parse_doccano_csv(
         key = (row["text"], user)
         _first, values = rows.setdefault(key, (number, []))
         values.extend(v.strip() for v in label_cell.split(CSV_LABEL_SEPARATOR) if v.strip())
+    cache: _LabelCache = {}
     for (text_value, user), (number, values) in rows.items():
-        _add(plan, f"{source}: line {number}", text_value, {}, [(user, values)], taxonomy, scale)
+        where = f"{source}: line {number}"
+        _add(plan, where, text_value, {}, [(user, values)], taxonomy, scale, cache)
     return plan
 
 

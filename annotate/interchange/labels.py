@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from annotate.core.errors import SourceDeskError
 from annotate.core.taxonomy import RatingScale, Taxonomy
@@ -33,7 +33,12 @@ class LabelImportError(SourceDeskError):
 
 
 class ImportedLabel(BaseModel):
-    """One person's label as read from a file; the limits are those of a saved label."""
+    """One person's label as read from a file; the limits are those of a saved label.
+
+    Frozen: identical lines of a file (one person, the same labels) share one checked
+    label, and resolving it through a mapping makes a new one."""
+
+    model_config = ConfigDict(frozen=True)
 
     annotator: str = Field(min_length=1, max_length=80)
     source_type: str | None = Field(default=None, max_length=64)
@@ -108,43 +113,59 @@ def apply_mapping(plan: ImportPlan, taxonomy: Taxonomy, labels: LabelMapping) ->
         if label_key(ours, taxonomy) is None:
             plan.problems.append(f"--map {theirs}={ours}: {ours!r} is not a source type here")
 
-    def resolve(value: str) -> str | None:
-        target = labels.mapping.get(value, folded.get(value.casefold(), value))
-        return label_key(target, taxonomy)
+    keys: dict[str, str | None] = {}
 
+    def resolve(value: str) -> str | None:
+        if value not in keys:
+            target = labels.mapping.get(value, folded.get(value.casefold(), value))
+            keys[value] = label_key(target, taxonomy)
+        return keys[value]
+
+    def resolved(label: ImportedLabel) -> tuple[ImportedLabel, list[tuple[str, str]]]:
+        """The label with taxonomy keys, and its values that resolve to none."""
+        unknown: list[tuple[str, str]] = []
+        changes: dict[str, Any] = {}
+        if label.source_type is not None:
+            key = resolve(label.source_type)
+            if key is None:
+                unknown.append(("source_type", label.source_type))
+            elif key != label.source_type:
+                changes["source_type"] = key
+        cites = []
+        for value in label.also_cites:
+            key = resolve(value)
+            if key is None:
+                unknown.append(("also_cites", value))
+            else:
+                cites.append(key)
+        if label.suggested_type is not None:
+            suggested = resolve(label.suggested_type)
+            if suggested != label.suggested_type:
+                changes["suggested_type"] = suggested
+        deduplicated = list(dict.fromkeys(cites))
+        if not unknown and deduplicated != label.also_cites:
+            changes["also_cites"] = deduplicated
+        return (label.model_copy(update=changes) if changes else label), unknown
+
+    # Labels are frozen and identical lines share one: each is resolved once (the table
+    # holds every label it has seen, so no id is reused while it runs).
+    seen: dict[int, tuple[ImportedLabel, ImportedLabel, list[tuple[str, str]]]] = {}
     for item in plan.statements:
         kept: list[ImportedLabel] = []
         for label in item.labels:
-            unknown: list[tuple[str, str]] = []
-            if label.source_type is not None:
-                key = resolve(label.source_type)
-                if key is None:
-                    unknown.append(("source_type", label.source_type))
-                elif key != label.source_type:
-                    label.source_type = key
-            cites = []
-            for value in label.also_cites:
-                key = resolve(value)
-                if key is None:
-                    unknown.append(("also_cites", value))
-                else:
-                    cites.append(key)
-            if label.suggested_type is not None:
-                suggested = resolve(label.suggested_type)
-                if suggested != label.suggested_type:
-                    label.suggested_type = suggested
+            found = seen.get(id(label))
+            if found is None:
+                found = seen[id(label)] = (label, *resolved(label))
+            _, new, unknown = found
             if unknown and labels.unmapped == "skip":
                 plan.skipped_labels += 1
                 continue
-            deduplicated = list(dict.fromkeys(cites))
-            if not unknown and deduplicated != label.also_cites:
-                label.also_cites = deduplicated
             for field, value in unknown:
                 plan.problems.append(
                     f"{item.where}: field {field}: unknown label {value!r} (by "
                     f"{label.annotator}); map it with --map {value}=OURS or use --unmapped skip"
                 )
-            kept.append(label)
+            kept.append(new)
         item.labels = kept
 
 

@@ -437,8 +437,8 @@ def parse_labelstudio(
                     values = value.get("choices") if isinstance(value, dict) else None
                     if isinstance(values, list) and values and isinstance(values[0], str):
                         suggestion = label_key(values[0], taxonomy) or values[0]
-        for label in labels:
-            label.suggested_type = suggestion
+        if suggestion is not None:
+            labels = [label.model_copy(update={"suggested_type": suggestion}) for label in labels]
         _statement(plan, where, data, labels)
     return plan
 
