@@ -175,7 +175,7 @@ def test_bad_doccano_lines_name_their_line(project_db, users) -> None:
         import_labels(project_db, plan)
     problems = info.value.problems
     assert problems[0].startswith("d.jsonl: line 1: field label: [0, 3, 'PER'] is a span label")
-    assert problems[1].startswith("d.jsonl: line 2: not valid JSON")
+    assert problems[1] == "d.jsonl: line 2: not valid JSON (key must be a string at column 2)"
     assert problems[2] == "d.jsonl: line 3: field text: missing or not a string"
     assert any(
         p.startswith("d.jsonl: line 4: field source_type: unknown label 'gossip' (by doccano)")

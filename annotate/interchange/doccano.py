@@ -23,6 +23,7 @@ import csv
 import io
 import json
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 import pydantic_core
@@ -107,37 +108,72 @@ def _all_text(values: list[Any]) -> bool:
     return all(type(v) is str for v in values)
 
 
+@dataclass
+class _Reading:
+    """One file being read: its plan, and what its lines share. A doccano file writes a
+    statement once per label: a line whose statement (text, document, offsets, id; each
+    value with its type) was already read adds its label there, which is what
+    `merge_statements` would do, without checking the same statement again."""
+
+    plan: plans.ImportPlan
+    taxonomy: Taxonomy
+    scale: RatingScale
+    labels: _LabelCache = field(default_factory=dict)
+    statements: dict[tuple[object, ...], plans.ImportedStatement] = field(default_factory=dict)
+
+
 def _add(
-    plan: plans.ImportPlan,
+    reading: _Reading,
     where: str,
     text: str,
     meta: dict[str, Any],
     per_user: list[tuple[str, Any]],
-    taxonomy: Taxonomy,
-    scale: RatingScale,
-    cache: _LabelCache,
     statement_id: Any = None,
 ) -> None:
+    plan = reading.plan
     labels = []
     for user, values in per_user:
-        label = _label(user, values, where, taxonomy, scale, plan.problems, cache)
+        label = _label(
+            user, values, where, reading.taxonomy, reading.scale, plan.problems, reading.labels
+        )
         if label is not None:
             labels.append(label)
+    if statement_id is None:
+        statement_id = meta.get("statement_id")
+    start, end = meta.get("start"), meta.get("end")
     try:
         document = _document(meta.get("document"))
-        plan.statements.append(
-            plans.ImportedStatement(
-                where=where,
-                text=text,
-                statement_id=statement_id if statement_id is not None else meta.get("statement_id"),
-                document=document,
-                start=meta.get("start"),
-                end=meta.get("end"),
-                labels=labels,
-            )
+    except ValidationError as exc:
+        plan.problems.append(field_problem(where, "meta", exc))
+        return
+    key = (
+        text,
+        document.ref if document else "",
+        *((v.__class__, v) for v in (start, end, statement_id)),
+    )
+    try:
+        seen = reading.statements.get(key)
+    except TypeError:  # an offset or id that is a list or an object: checked below
+        key, seen = (), None
+    if seen is not None:
+        seen.labels.extend(labels)
+        return
+    try:
+        statement = plans.ImportedStatement(
+            where=where,
+            text=text,
+            statement_id=statement_id,
+            document=document,
+            start=start,
+            end=end,
+            labels=labels,
         )
     except ValidationError as exc:
         plan.problems.append(field_problem(where, "meta", exc))
+        return
+    plan.statements.append(statement)
+    if key:
+        reading.statements[key] = statement
 
 
 _DOCUMENTS: dict[object, plans.ImportedDocument] = {}
@@ -183,7 +219,7 @@ def parse_doccano(
 ) -> plans.ImportPlan:
     """Read a doccano JSONL export (any generation) into an import plan."""
     plan = plans.ImportPlan(source=source)
-    cache: _LabelCache = {}
+    reading = _Reading(plan, taxonomy, scale)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -191,7 +227,8 @@ def parse_doccano(
         try:
             row = pydantic_core.from_json(line)
         except ValueError as exc:
-            plan.problems.append(f"{where}: not valid JSON ({exc})")
+            reason = str(exc).replace(" at line 1 column ", " at column ")  # one line
+            plan.problems.append(f"{where}: not valid JSON ({reason})")
             continue
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
             plan.problems.append(f"{where}: field text: missing or not a string")
@@ -204,7 +241,7 @@ def parse_doccano(
             user = row.get("user") or row.get("annotator") or default_user
             per_user = [(str(user), row.get("label", row.get("labels", [])))]
         statement_id = row.get("statement_id")
-        _add(plan, where, row["text"], meta, per_user, taxonomy, scale, cache, statement_id)
+        _add(reading, where, row["text"], meta, per_user, statement_id)
     return plan
 
 
@@ -267,10 +304,9 @@ def parse_doccano_csv(
         key = (row["text"], user)
         _first, values = rows.setdefault(key, (number, []))
         values.extend(v.strip() for v in label_cell.split(CSV_LABEL_SEPARATOR) if v.strip())
-    cache: _LabelCache = {}
+    reading = _Reading(plan, taxonomy, scale)
     for (text_value, user), (number, values) in rows.items():
-        where = f"{source}: line {number}"
-        _add(plan, where, text_value, {}, [(user, values)], taxonomy, scale, cache)
+        _add(reading, f"{source}: line {number}", text_value, {}, [(user, values)])
     return plan
 
 
