@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlite_utils import Database
@@ -317,10 +318,11 @@ def label_batches(
 
 
 # The labels that count for agreement: current, not deleted, not skipped, on a statement
-# (not a heading or caption), in statement order (the annotations' unique index gives it
-# without a sort). The labels are read from their own table only, in two statement-id
-# ranges by two reader processes at once (the SQLite scan is the report's longest step);
-# statements, names and documents are read apart and attached by Arrow, several times
+# (not a heading or caption). The labels are read from their own table only, in the
+# table's own order (a scan of its pages, twice as fast as following the statement index
+# to each row) and in two halves of its row ids by two reader processes at once (the
+# SQLite scan is the report's longest step); Arrow then puts them in statement order.
+# Statements, names and documents are read apart and attached by Arrow, several times
 # faster than SQLite joining them to each of millions of labels.
 _LABELS_SQL = """
 SELECT 0 AS statement_id, 0 AS annotator_id, '' AS source_type, 0 AS confidence,
@@ -328,8 +330,7 @@ SELECT 0 AS statement_id, 0 AS annotator_id, '' AS source_type, 0 AS confidence,
 UNION ALL SELECT * FROM (
     SELECT statement_id, annotator_id, source_type, confidence, suggestion_shown
     FROM annotations
-    WHERE deleted = 0 AND skipped = 0 AND {range}
-    ORDER BY statement_id, annotator_id)"""
+    WHERE deleted = 0 AND skipped = 0 AND {range})"""
 _STATEMENTS_SQL = """
 SELECT 0 AS id, 0 AS document_id
 UNION ALL SELECT * FROM (SELECT id, document_id FROM statements WHERE kind = 'statement')"""
@@ -360,7 +361,7 @@ def labels_table(db: Database) -> pa.Table:
     else:
         tables = _parallel_reads(db) or arrow_tables(database_path(db), _WHOLE_READ)
     labels_parts, (statements, users, documents) = tables[:-3], tables[-3:]
-    labels = pa.concat_tables(labels_parts)
+    labels = _in_statement_order(pa.concat_tables(labels_parts))
     statement = pc.index_in(labels["statement_id"], value_set=statements["id"])
     document_id = pc.take(statements["document_id"], statement)
     document = pc.index_in(document_id, value_set=documents["id"])
@@ -386,20 +387,33 @@ def labels_table(db: Database) -> pa.Table:
     )
 
 
+def _in_statement_order(labels: pa.Table) -> pa.Table:
+    """The labels by statement, then annotator. Both ids fit one 64-bit key (statement ids
+    below 2**39, user ids below 2**24): numpy's stable sort of one integer key is several
+    times faster than Arrow's sort on two columns."""
+    statement = labels["statement_id"].to_numpy()
+    annotator = labels["annotator_id"].to_numpy()
+    if len(statement) and (statement.max() >= 1 << 39 or annotator.max() >= 1 << 24):
+        return labels.sort_by([("statement_id", "ascending"), ("annotator_id", "ascending")])
+    key = (statement.astype(np.int64) << 24) | annotator
+    if np.all(key[1:] > key[:-1]):
+        return labels
+    return labels.take(pa.array(np.argsort(key, kind="stable")))
+
+
 def _parallel_reads(db: Database) -> list[pa.Table] | None:
-    """[labels below the middle statement, labels from it, statements, users, documents]
+    """[labels below the middle row id, labels from it, statements, users, documents]
     read by two reader processes at once; None if another connection committed meanwhile
     (the two processes may then have seen two states of the database)."""
     before = data_version(db)
     low, high = db.execute(
-        "SELECT (SELECT min(statement_id) FROM annotations), "
-        "(SELECT max(statement_id) FROM annotations)"  # two index look-ups, no scan
-    ).fetchone()
+        "SELECT (SELECT min(id) FROM annotations), (SELECT max(id) FROM annotations)"
+    ).fetchone()  # two look-ups, no scan
     middle = ((low or 0) + (high or 0)) // 2
     groups: list[list[tuple[str, Sequence[Any]]]] = [
-        [(_LABELS_SQL.format(range="statement_id < ?"), (middle,)), (_USERS_SQL, ())],
+        [(_LABELS_SQL.format(range="id < ?"), (middle,)), (_USERS_SQL, ())],
         [
-            (_LABELS_SQL.format(range="statement_id >= ?"), (middle,)),
+            (_LABELS_SQL.format(range="id >= ?"), (middle,)),
             (_STATEMENTS_SQL, ()),
             (_DOCUMENTS_SQL, ()),
         ],

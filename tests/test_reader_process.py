@@ -70,6 +70,27 @@ def test_the_reader_process_reads_what_the_own_connection_reads(
     assert {len(b) for b in label_batches(db, query, batch_rows=7)} <= {7, len(child_export) % 7}
 
 
+@pytest.mark.parametrize("reader_process", [False, True])
+def test_labels_come_in_statement_order_whatever_order_they_were_saved_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader_process: bool
+) -> None:
+    db = storage.connect(tmp_path / "order.db")
+    storage.create_project(db, "Order", annotators_per_statement=3)
+    users = {name: storage.add_user(db, name, "annotator").id for name in ("zed", "amy")}
+    document = storage.add_document(db, lines_document([f"Line {j}." for j in range(6)]))
+    statements = [s.id for s in storage.statements_of(db, document.document_id)]
+    # Saved as annotators work: late statements first, the later account first.
+    saves = [(5, "amy"), (2, "amy"), (5, "zed"), (0, "zed"), (2, "zed"), (0, "amy")]
+    for position, name in saves:
+        storage.save_annotation(db, label(statements[position], users[name], "media_report"))
+    if reader_process:
+        monkeypatch.setattr(arrow_reads, "OWN_CONNECTION_ROWS", 0)
+    frame = labels_frame(db)
+    expected = [(statements[p], n) for p in (0, 2, 5) for n in ("zed", "amy")]
+    # user ids: zed was created first, so zed comes before amy within a statement
+    assert list(zip(frame["statement_id"], frame["annotator"], strict=True)) == expected
+
+
 def test_a_failed_read_is_one_line(tmp_path: Path) -> None:
     bogus = tmp_path / "not-a-database.db"
     bogus.write_text("this is not SQLite")
@@ -189,3 +210,10 @@ def test_a_read_snapshot_refuses_writes(db: storage.Database) -> None:
         db.execute("UPDATE users SET name = 'x' WHERE id = 1")
     assert db.execute("SELECT name FROM users WHERE id = 1").fetchone()[0] == "ann"
     db.execute("UPDATE users SET name = 'ann2' WHERE id = 1")  # writable again afterwards
+
+
+def test_ids_too_large_for_one_key_are_still_put_in_order() -> None:
+    table = pa.table({"statement_id": [7, 3, 3, 1 << 40], "annotator_id": [1, 1 << 30, 2, 5]})
+    ordered = arrow_reads._in_statement_order(table)
+    assert ordered["statement_id"].to_pylist() == [3, 3, 7, 1 << 40]
+    assert ordered["annotator_id"].to_pylist() == [2, 1 << 30, 1, 5]
