@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import tempfile
 from pathlib import Path
 
 import krippendorff
@@ -280,13 +281,19 @@ def test_chunked_reading_matches_one_chunk(project_db, data) -> None:
 
 def test_failed_export_leaves_no_file(project_db, data, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("annotate.exports.writers.XLSX_MAX_ROWS", 3)
+    scratch = tmp_path / "scratch"  # where the Excel writer keeps its rows until it saves
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     target = tmp_path / "big.xlsx"
     with pytest.raises(ValueError, match="at most 3 rows"):
         export_dataset(
             project_db, target, ExportOptions(pseudonymise=False, format="xlsx", chunk_size=2)
         )
     assert not target.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["test.db", "test.db-shm", "test.db-wal"]
+    assert list(scratch.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "scratch", "test.db", "test.db-shm", "test.db-wal"
+    ]  # fmt: skip
     assert options_module.XLSX_MAX_ROWS > 1_000_000  # the patch did not leak
 
 

@@ -17,6 +17,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -114,6 +115,31 @@ def _xlsx(path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> N
         return cell
 
     sheet.append([text_cell(spreadsheet_text(n)) for n in schema.names])
+    try:
+        _xlsx_rows(sheet, schema, batches, text_cell)
+    except BaseException:
+        _discard_sheet(sheet)
+        raise
+    book.save(path)
+
+
+def _discard_sheet(sheet: Any) -> None:
+    """A write-only sheet keeps its rows in a temporary file of its own until the workbook
+    is saved, and otherwise until the process ends: an export that stops part-way (too
+    many rows, a failed read) removes it now rather than leave labels behind in the
+    temporary folder of a long-running server."""
+    sheet.close()
+    writer = getattr(sheet, "_writer", None)
+    if writer is not None:
+        writer.cleanup()
+
+
+def _xlsx_rows(
+    sheet: Any,
+    schema: pa.Schema,
+    batches: Iterable[pa.RecordBatch],
+    text_cell: Callable[[str], WriteOnlyCell],
+) -> None:
     dates = [pa.types.is_date(f.type) for f in schema]
     rows = 0
     for batch in batches:
@@ -133,7 +159,6 @@ def _xlsx(path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> N
                 else:
                     cells.append(value)
             sheet.append(cells)
-    book.save(path)
 
 
 WRITERS: dict[Format, BatchWriter] = {
