@@ -183,3 +183,63 @@ def test_bad_doccano_lines_name_their_line(project_db, users) -> None:
     )
     assert "d.jsonl: line 5: field statement_id: unknown statement 999" in problems
     assert storage.totals(project_db)["documents"] == 0
+
+
+def test_a_document_that_is_not_an_object_is_refused_on_every_line(project_db, tmp_path) -> None:
+    """Lines share the document objects they name; a bare value is never taken for the
+    object with an empty key that a line before it named."""
+    path = tmp_path / "shapes.jsonl"
+    write_lines(
+        path,
+        [
+            {"text": TEXTS[0], "label": ["expert"], "user": "a", "meta": {"document": {"": "d1"}}},
+            {"text": TEXTS[1], "label": ["expert"], "user": "a", "meta": {"document": "d1"}},
+            {"text": TEXTS[2], "label": ["expert"], "user": "a", "meta": {"document": True}},
+        ],
+    )
+    with pytest.raises(LabelImportError) as info:
+        import_labels_file(project_db, path)
+    assert [p.split(":")[1] for p in info.value.problems] == [" line 2", " line 3"]
+    assert all("field meta" in p and "valid dictionary" in p for p in info.value.problems)
+
+
+def test_ids_and_offsets_beyond_sqlite_integers_are_problems(project_db, tmp_path) -> None:
+    path = tmp_path / "huge.jsonl"
+    write_lines(
+        path,
+        [
+            {"text": TEXTS[0], "label": ["expert"], "statement_id": 2**64},
+            {"text": TEXTS[1], "label": ["expert"], "meta": {"start": -1, "end": 30}},
+        ],
+    )
+    with pytest.raises(LabelImportError) as info:
+        import_labels_file(project_db, path)
+    first, second = info.value.problems
+    assert first.startswith("huge.jsonl: line 1: field meta.statement_id: ")
+    assert second.startswith("huge.jsonl: line 2: field meta.start: ")
+    assert storage.totals(project_db)["documents"] == 0
+
+
+def test_two_documents_with_one_text_cannot_label_one_statement_twice(project_db, tmp_path) -> None:
+    """The database keeps a text once: two documents of a file with the same text become
+    one, and one person's labels from both would be two labels on one statement."""
+    path = tmp_path / "twice.jsonl"
+    rows = [
+        {"text": TEXTS[0], "label": [kind], "user": "ann",
+         "meta": {"start": 0, "end": len(TEXTS[0]), "document": {"ref": ref}}}
+        for ref, kind in (("one", "expert"), ("two", "official_denial"))
+    ]  # fmt: skip
+    write_lines(path, rows)
+    with pytest.raises(LabelImportError) as info:
+        import_labels_file(project_db, path)
+    assert info.value.problems == [
+        "twice.jsonl: line 2: field text: the same statement as twice.jsonl: line 1 (the file "
+        "holds its document's text twice), which already has a label by ann; nothing was "
+        "imported"
+    ]
+    assert storage.totals(project_db)["documents"] == 0
+    # Two people, one label each: the statement simply gets both.
+    rows[1]["user"] = "bob"
+    write_lines(path, rows)
+    summary = import_labels_file(project_db, path)
+    assert (summary.documents_created, summary.labels) == (1, 2)

@@ -217,3 +217,10 @@ def test_ids_too_large_for_one_key_are_still_put_in_order() -> None:
     ordered = arrow_reads._in_statement_order(table)
     assert ordered["statement_id"].to_pylist() == [3, 3, 7, 1 << 40]
     assert ordered["annotator_id"].to_pylist() == [2, 1 << 30, 1, 5]
+
+
+def test_negative_ids_from_a_loaded_dump_are_still_put_in_order() -> None:
+    table = pa.table({"statement_id": [2, 1, 1, 2], "annotator_id": [-2, 3, -2, 3]})
+    ordered = arrow_reads._in_statement_order(table)
+    assert list(zip(ordered["statement_id"].to_pylist(), ordered["annotator_id"].to_pylist(),
+                    strict=True)) == [(1, -2), (1, 3), (2, -2), (2, 3)]  # fmt: skip

@@ -283,6 +283,25 @@ def import_labels(
     return summary
 
 
+def _labelled_twice(
+    labels: list[tuple[str, tuple[int, int], int]], names: dict[int, str]
+) -> list[str]:
+    """Labels of one person (or two final labels) that land on one stored statement from
+    two statements of the file: two documents of the file with one text are stored once.
+    Each is (where, (statement, person or -1 for a final label), person)."""
+    first: dict[tuple[int, int], str] = {}
+    problems = []
+    for where, key, person in labels:
+        earlier = first.setdefault(key, where)
+        if earlier != where:
+            whose = "a final label" if key[1] == -1 else f"a label by {names.get(person, person)}"
+            problems.append(
+                f"{where}: field text: the same statement as {earlier} (the file holds its "
+                f"document's text twice), which already has {whose}; nothing was imported"
+            )
+    return problems
+
+
 def _write_labels(
     db: Database,
     plan: interchange.ImportPlan,
@@ -337,8 +356,15 @@ def _write_labels(
                     ),
                 )
             )
-    existing = existing_labels(db, [(v.statement_id, v.annotator_id) for _, v in labels])
     names = {uid: name for name, uid in users.items()}
+    twice = _labelled_twice(
+        [(where, (v.statement_id, v.annotator_id), v.annotator_id) for where, v in labels]
+        + [(where, (v.statement_id, -1), v.editor_id) for where, v in finals],
+        names,
+    )
+    if twice:
+        raise interchange.LabelImportError(twice)
+    existing = existing_labels(db, [(v.statement_id, v.annotator_id) for _, v in labels])
     conflicts = [
         f"{where}: field annotations: {names.get(v.annotator_id, v.annotator_id)} already "
         "has a label on this statement; nothing was imported (use --overwrite to replace "

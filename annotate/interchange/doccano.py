@@ -120,6 +120,7 @@ class _Reading:
     scale: RatingScale
     labels: _LabelCache = field(default_factory=dict)
     statements: dict[tuple[object, ...], plans.ImportedStatement] = field(default_factory=dict)
+    documents: dict[object, plans.ImportedDocument] = field(default_factory=dict)
 
 
 def _add(
@@ -142,7 +143,7 @@ def _add(
         statement_id = meta.get("statement_id")
     start, end = meta.get("start"), meta.get("end")
     try:
-        document = _document(meta.get("document"))
+        document = _document(meta.get("document"), reading.documents)
     except ValidationError as exc:
         plan.problems.append(field_problem(where, "meta", exc))
         return
@@ -176,24 +177,24 @@ def _add(
         reading.statements[key] = statement
 
 
-_DOCUMENTS: dict[object, plans.ImportedDocument] = {}
-
-
-def _document(value: Any) -> plans.ImportedDocument | None:
-    """The document a line names; lines of one document share one object (found by its
-    fields with their types, so that 0 and false, equal in Python, are not one key)."""
+def _document(
+    value: Any, known: dict[object, plans.ImportedDocument]
+) -> plans.ImportedDocument | None:
+    """The document a line names; lines of one document share one object, found in the
+    file's `known` documents by its fields with their types (0 and false, equal in
+    Python, are two keys). Only objects are kept: any other value is checked, and
+    refused, every time."""
     if not value:
         return None
-    items = value.items() if isinstance(value, dict) else [("", value)]
-    key = tuple((k, v.__class__, v) for k, v in items)
+    if not isinstance(value, dict):
+        return plans.ImportedDocument.model_validate(value)
+    key = tuple((k, v.__class__, v) for k, v in value.items())
     try:
-        found = _DOCUMENTS.get(key)
-    except TypeError:  # a value that is a list or an object: no cache
+        found = known.get(key)
+    except TypeError:  # a field that is a list or an object: no cache
         return plans.ImportedDocument.model_validate(value)
     if found is None:
-        if len(_DOCUMENTS) > 10_000:
-            _DOCUMENTS.clear()
-        found = _DOCUMENTS[key] = plans.ImportedDocument.model_validate(value)
+        found = known[key] = plans.ImportedDocument.model_validate(value)
     return found
 
 

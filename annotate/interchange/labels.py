@@ -61,15 +61,18 @@ class ImportedDocument(BaseModel):
     language: str = "und"
 
 
+_LARGEST_ID = 2**63 - 1  # SQLite's largest integer: a larger id or offset is a problem, not a crash
+
+
 class ImportedStatement(BaseModel):
     where: str
     """Where the statement is in the file, for messages ("task 3", "line 12")."""
     text: str
-    statement_id: int | None = None
+    statement_id: int | None = Field(default=None, ge=0, le=_LARGEST_ID)
     document: ImportedDocument | None = None
-    position: int | None = None
-    start: int | None = None
-    end: int | None = None
+    position: int | None = Field(default=None, ge=0, le=_LARGEST_ID)
+    start: int | None = Field(default=None, ge=0, le=_LARGEST_ID)
+    end: int | None = Field(default=None, ge=0, le=_LARGEST_ID)
     labels: list[ImportedLabel] = Field(default_factory=list)
 
 
