@@ -357,21 +357,22 @@ def _write_labels(
                 )
             )
     names = {uid: name for name, uid in users.items()}
+    pairs = [(v.statement_id, v.annotator_id) for _, v in labels]
     twice = _labelled_twice(
-        [(where, (v.statement_id, v.annotator_id), v.annotator_id) for where, v in labels]
+        [(where, pair, pair[1]) for (where, _), pair in zip(labels, pairs, strict=True)]
         + [(where, (v.statement_id, -1), v.editor_id) for where, v in finals],
         names,
     )
     if twice:
         raise interchange.LabelImportError(twice)
-    existing = existing_labels(db, [(v.statement_id, v.annotator_id) for _, v in labels])
+    existing = existing_labels(db, pairs)
     conflicts = [
         f"{where}: field annotations: {names.get(v.annotator_id, v.annotator_id)} already "
         "has a label on this statement; nothing was imported (use --overwrite to replace "
         "existing labels with a new, imported revision)"
         for where, v in labels
         if existing.get((v.statement_id, v.annotator_id)) is False
-    ]
+    ] if existing else []  # fmt: skip
     adjudicated = adjudicated_statements(db, [v.statement_id for _, v in finals])
     conflicts += [
         f"{where}: field ground_truth: the statement already has a final label; nothing was "
@@ -381,8 +382,8 @@ def _write_labels(
     ]
     if conflicts and not overwrite:
         raise interchange.LabelImportError(conflicts)
-    fresh = [v for _, v in labels if (v.statement_id, v.annotator_id) not in existing]
-    again = [v for _, v in labels if (v.statement_id, v.annotator_id) in existing]
+    fresh = [v for (_, v), pair in zip(labels, pairs, strict=True) if pair not in existing]
+    again = [v for (_, v), pair in zip(labels, pairs, strict=True) if pair in existing]
     summary.labels = bulk_add_annotations(db, fresh, imported_from=plan.source)
     summary.labels_replaced = bulk_revise_annotations(db, again, imported_from=plan.source)
     summary.labels += summary.labels_replaced
