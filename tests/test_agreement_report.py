@@ -331,3 +331,29 @@ def test_a_report_is_built_when_no_confidence_is_usable(
     assert report.confidence.alpha["ordinal"].explanation == "no values: nothing to compare"
     assert report.confidence.top_disagreements == []
     assert report.confidence.n_labels == 0
+
+
+def test_matrix_products_run_on_one_thread_while_the_report_runs_its_own(
+    labels: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's threads use every core; OpenBLAS threads on top of them would only wait
+    for a core. Its thread count is back to what it was once the report is done."""
+    from threadpoolctl import threadpool_info
+
+    import annotate.agreement.bootstrap as bootstrap
+
+    def blas_threads() -> set[int]:
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    seen: list[set[int]] = []
+    real = bootstrap.resample_sums
+
+    def recording(*args, **kwargs):
+        seen.append(blas_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bootstrap, "resample_sums", recording)
+    before = blas_threads()
+    build_report(labels, n_boot=20)
+    assert seen and all(threads == {1} for threads in seen)
+    assert blas_threads() == before

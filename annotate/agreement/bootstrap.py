@@ -13,6 +13,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import numpy as np
 
@@ -29,6 +30,16 @@ _CACHE_TOTAL_CELLS = 16_000_000
 _CACHE_ENTRIES = 32
 _draw_cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
 _draw_lock = threading.Lock()
+
+
+def one_blas_thread() -> AbstractContextManager[object]:
+    """Run the block with numpy's matrix products on one thread each. The report already
+    runs its variables and its coder pairs on every core; OpenBLAS would start its own
+    threads for each product on top of them, and its waiting threads then take the cores
+    from the work (a report over 3M labels needed half again as much processor time)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def collapse(stats: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,6 +13,7 @@ from typing import Unpack
 
 import numpy as np
 
+from annotate.agreement.bootstrap import one_blas_thread
 from annotate.agreement.coefficients import (
     ONE,
     AgreementResult,
@@ -116,5 +117,5 @@ def cohen_kappa_pairs(
     pairs = list(combinations(range(data.n_coders), 2))
     if len(pairs) < 8 or boot.get("n_boot") == 0:
         return [one(pair) for pair in pairs]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with one_blas_thread(), ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return list(pool.map(one, pairs))

@@ -36,6 +36,7 @@ from annotate.agreement import (
     ranked_disagreements,
     top_confusions,
 )
+from annotate.agreement.bootstrap import one_blas_thread
 from annotate.agreement.coefficients import Bootstrap, Metric, Weights
 from annotate.agreement.reliability import text_ids
 
@@ -265,7 +266,7 @@ def build_report(
 
     # The two variables share nothing but the input; numpy does most of the work without
     # the GIL, so they run side by side.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with one_blas_thread(), ThreadPoolExecutor(max_workers=2) as pool:
         type_job = pool.submit(one, "source_type", "nominal", None)
         confidence_job = pool.submit(one, "confidence", "ordinal", list(confidence_levels))
         source_type, type_suggestions = type_job.result()
