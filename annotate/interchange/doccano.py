@@ -120,7 +120,7 @@ class _Reading:
     scale: RatingScale
     labels: _LabelCache = field(default_factory=dict)
     statements: dict[tuple[object, ...], plans.ImportedStatement] = field(default_factory=dict)
-    documents: dict[object, plans.ImportedDocument] = field(default_factory=dict)
+    shared: plans.SharedParts = field(default_factory=plans.SharedParts)
 
 
 def _add(
@@ -143,7 +143,8 @@ def _add(
         statement_id = meta.get("statement_id")
     start, end = meta.get("start"), meta.get("end")
     try:
-        document = _document(meta.get("document"), reading.documents)
+        value = meta.get("document")
+        document = reading.shared.document(value) if value else None
     except ValidationError as exc:
         plan.problems.append(field_problem(where, "meta", exc))
         return
@@ -175,27 +176,6 @@ def _add(
     plan.statements.append(statement)
     if key:
         reading.statements[key] = statement
-
-
-def _document(
-    value: Any, known: dict[object, plans.ImportedDocument]
-) -> plans.ImportedDocument | None:
-    """The document a line names; lines of one document share one object, found in the
-    file's `known` documents by its fields with their types (0 and false, equal in
-    Python, are two keys). Only objects are kept: any other value is checked, and
-    refused, every time."""
-    if not value:
-        return None
-    if not isinstance(value, dict):
-        return plans.ImportedDocument.model_validate(value)
-    key = tuple((k, v.__class__, v) for k, v in value.items())
-    try:
-        found = known.get(key)
-    except TypeError:  # a field that is a list or an object: no cache
-        return plans.ImportedDocument.model_validate(value)
-    if found is None:
-        found = known[key] = plans.ImportedDocument.model_validate(value)
-    return found
 
 
 def read_label_names(text: str) -> dict[int, str]:

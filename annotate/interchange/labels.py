@@ -88,6 +88,45 @@ class ImportPlan(BaseModel):
         return sum(len(s.labels) for s in self.statements)
 
 
+class SharedParts:
+    """What the statements of one file have in common, kept while the file is read: lines
+    or tasks that name the same document, or give one person the same label, share one
+    checked (frozen) object instead of checking it again."""
+
+    def __init__(self) -> None:
+        self._documents: dict[object, ImportedDocument] = {}
+        self._labels: dict[object, ImportedLabel] = {}
+
+    def document(self, value: Any) -> ImportedDocument:
+        """The checked document (raises ValidationError). Only objects are shared, found
+        by their fields with each value's type: 0 and false, or 1 and 1.0, equal in
+        Python, are not one document."""
+        if not isinstance(value, dict):
+            return ImportedDocument.model_validate(value)
+        key = tuple((k, v.__class__, v) for k, v in value.items())
+        try:
+            found = self._documents.get(key)
+        except TypeError:  # a field that is a list or an object: checked every time
+            return ImportedDocument.model_validate(value)
+        if found is None:
+            found = self._documents[key] = ImportedDocument.model_validate(value)
+        return found
+
+    def label(self, fields: dict[str, Any]) -> ImportedLabel:
+        """The checked label of the fields a parser built (raises ValidationError). A parser
+        gives each field values of one type (flags are booleans, a confidence an integer
+        from the scale), so the names and values alone make the key."""
+        values = tuple(tuple(v) if type(v) is list else v for v in fields.values())
+        key = (tuple(fields), values)
+        try:
+            found = self._labels.get(key)
+        except TypeError:
+            return ImportedLabel(**fields)
+        if found is None:
+            found = self._labels[key] = ImportedLabel(**fields)
+        return found
+
+
 class LabelMapping(BaseModel):
     """How labels of another tool's taxonomy become ours: `mapping` THEIRS -> OURS, and what
     to do with a label that is neither ours nor mapped (`error` lists them all and imports

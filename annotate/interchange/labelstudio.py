@@ -25,6 +25,7 @@ import json
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+import pydantic_core
 from pydantic import ValidationError
 
 from annotate.core.errors import field_path
@@ -34,6 +35,7 @@ from annotate.interchange.labels import (
     ImportedLabel,
     ImportedStatement,
     ImportPlan,
+    SharedParts,
     confidence_value,
     label_key,
     statement_meta,
@@ -273,6 +275,7 @@ def _parse_annotation(
     scale: RatingScale,
     users: dict[int, str],
     problems: list[str],
+    shared: SharedParts,
 ) -> ImportedLabel | None:
     if not isinstance(annotation, dict):
         problems.append(f"{where}: expected an object")
@@ -297,18 +300,20 @@ def _parse_annotation(
         except ValueError as exc:
             problems.append(f"{at}.{exc}")
     try:
-        return ImportedLabel(**fields)
+        return shared.label(fields)
     except ValidationError as exc:
         problems.append(field_problem(where, "", exc))
         return None
 
 
-def _document(meta: dict[str, Any], where: str, problems: list[str]) -> ImportedDocument | None:
+def _document(
+    meta: dict[str, Any], where: str, problems: list[str], shared: SharedParts
+) -> ImportedDocument | None:
     doc = meta.get("document")
     if doc is None:
         return None
     try:
-        return ImportedDocument.model_validate(doc)
+        return shared.document(doc)
     except ValidationError as exc:
         problems.append(field_problem(where, "data.meta.document", exc))
         return None
@@ -319,6 +324,7 @@ def _statement(
     where: str,
     data: dict[str, Any],
     labels: list[ImportedLabel],
+    shared: SharedParts,
 ) -> None:
     meta = data.get("meta")
     if isinstance(meta, str):
@@ -332,7 +338,7 @@ def _statement(
             where=where,
             text=data["text"],
             statement_id=meta.get("statement_id"),
-            document=_document(meta, where, plan.problems),
+            document=_document(meta, where, plan.problems, shared),
             position=meta.get("position"),
             start=meta.get("start"),
             end=meta.get("end"),
@@ -360,6 +366,7 @@ def _parse_min_item(
     taxonomy: Taxonomy,
     scale: RatingScale,
     users: dict[int, str],
+    shared: SharedParts,
 ) -> None:
     """One JSON-MIN object (or CSV row): the task's data keys, the annotator and one value
     per control (a string for a single choice, `{"choices": [...]}` for several)."""
@@ -381,11 +388,11 @@ def _parse_min_item(
             except ValueError as exc:
                 plan.problems.append(f"{where}: field {name}.{exc}")
         try:
-            labels.append(ImportedLabel(**fields))
+            labels.append(shared.label(fields))
         except ValidationError as exc:
             plan.problems.append(field_problem(where, "", exc))
     data = {k: v for k, v in item.items() if k not in CONTROLS and k not in MIN_KEYS}
-    _statement(plan, where, data, labels)
+    _statement(plan, where, data, labels, shared)
 
 
 def parse_labelstudio(
@@ -399,10 +406,11 @@ def parse_labelstudio(
     """Read a Label Studio JSON or JSON-MIN export into an import plan."""
     plan = ImportPlan(source=source)
     users = users or {}
+    shared = SharedParts()
     try:
-        tasks = json.loads(text)
-    except json.JSONDecodeError as exc:
-        plan.problems.append(f"{source}: line {exc.lineno}: not valid JSON ({exc.msg})")
+        tasks = pydantic_core.from_json(text)
+    except ValueError as exc:  # "... at line L column C"
+        plan.problems.append(f"{source}: not valid JSON ({exc})")
         return plan
     if isinstance(tasks, dict):
         tasks = [tasks]
@@ -415,7 +423,7 @@ def parse_labelstudio(
             plan.problems.append(f"{where}: expected an object")
             continue
         if "data" not in item and "text" in item:
-            _parse_min_item(plan, item, where, taxonomy, scale, users)
+            _parse_min_item(plan, item, where, taxonomy, scale, users, shared)
             continue
         data = item.get("data")
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
@@ -424,9 +432,8 @@ def parse_labelstudio(
         key = "annotations" if "annotations" in item else "completions"
         labels = []
         for k, annotation in enumerate(item.get(key) or []):
-            label = _parse_annotation(
-                annotation, f"{where}: {key}[{k}]", taxonomy, scale, users, plan.problems
-            )
+            at = f"{where}: {key}[{k}]"
+            label = _parse_annotation(annotation, at, taxonomy, scale, users, plan.problems, shared)
             if label is not None:
                 labels.append(label)
         suggestion = None
@@ -439,7 +446,7 @@ def parse_labelstudio(
                         suggestion = label_key(values[0], taxonomy) or values[0]
         if suggestion is not None:
             labels = [label.model_copy(update={"suggested_type": suggestion}) for label in labels]
-        _statement(plan, where, data, labels)
+        _statement(plan, where, data, labels, shared)
     return plan
 
 
@@ -453,6 +460,7 @@ def parse_labelstudio_csv(
 ) -> ImportPlan:
     """Read a Label Studio CSV export (JSON-MIN as a table) into an import plan."""
     plan = ImportPlan(source=source)
+    shared = SharedParts()
     reader = csv.DictReader(io.StringIO(text))
     for number, row in enumerate(reader, start=2):
         item: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
@@ -460,5 +468,6 @@ def parse_labelstudio_csv(
             value = item.get(key)
             if isinstance(value, str) and value.strip().isdigit():
                 item[key] = int(value)
-        _parse_min_item(plan, item, f"{source}: line {number}", taxonomy, scale, users or {})
+        where = f"{source}: line {number}"
+        _parse_min_item(plan, item, where, taxonomy, scale, users or {}, shared)
     return plan
