@@ -163,25 +163,57 @@ def doccano_file(path: Path, documents: int, per_document: int = 10, people: int
     return labels
 
 
+def labelstudio_file(path: Path, documents: int, per_document: int = 10, people: int = 3) -> int:
+    """The same labels as `doccano_file` as a Label Studio JSON export: one task per
+    statement, one annotation per person (`completed_by` a user id, named by the users
+    listing written beside it)."""
+    import json
+
+    labels = 0
+    tasks = []
+    for doc in generated_documents(documents, per_document, seed=7, start=10_000_000):
+        meta_doc = {"ref": doc.content_hash[:16], "title": f"import {doc.content_hash[:8]}"}
+        for position, s in enumerate(doc.statements):
+            annotations = []
+            for person in range(people):
+                choice = TYPES[(position + person) % len(TYPES)]
+                annotations.append({"completed_by": person + 1, "result": [
+                    {"from_name": "source_type", "to_name": "text", "type": "choices",
+                     "value": {"choices": [choice]}},
+                    {"from_name": "confidence", "to_name": "text", "type": "choices",
+                     "value": {"choices": ["3"]}}]})  # fmt: skip
+                labels += 1
+            tasks.append({"id": len(tasks) + 1, "annotations": annotations, "data": {
+                "text": s.text, "meta": {"start": s.start, "end": s.end, "position": position,
+                                         "document": meta_doc}}})  # fmt: skip
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    users = [{"id": p + 1, "username": f"imported{p:02d}"} for p in range(people)]
+    path.with_name(f"{path.stem}.users.json").write_text(json.dumps(users), encoding="utf-8")
+    return labels
+
+
 def bench_import_labels(workdir: Path, documents: int = 3_000) -> None:
-    """import-labels throughput: a doccano file of 90,000 labels into a fresh project."""
+    """import-labels throughput: 90,000 labels into a fresh project, from a doccano file
+    and from a Label Studio export of the same labels."""
     from workflows.label_import import import_labels_file
 
-    source = workdir / "import.jsonl"
-    labels = doccano_file(source, documents)
-    path = workdir / "import.db"
-    db = storage.connect(path)
-    storage.create_project(db, "Import bench")
-    started = time.perf_counter()
-    summary = import_labels_file(db, source)
-    seconds = time.perf_counter() - started
-    db.close()
-    rate = summary.labels / seconds
-    row("import-labels (doccano JSONL)", f"{rate:,.0f} labels/s",
-        f"{labels:,} labels, {summary.documents_created:,} documents in {seconds:.1f} s", "",
-        f">= 30,000/s {verdict(rate >= 30_000)}")  # fmt: skip
-    for p in workdir.glob("import.*"):
-        p.unlink()
+    for name, suffix, write in (("doccano JSONL", "jsonl", doccano_file),
+                                ("Label Studio JSON", "json", labelstudio_file)):  # fmt: skip
+        source = workdir / f"import.{suffix}"
+        labels = write(source, documents)
+        path = workdir / "import.db"
+        db = storage.connect(path)
+        storage.create_project(db, "Import bench")
+        started = time.perf_counter()
+        summary = import_labels_file(db, source)
+        seconds = time.perf_counter() - started
+        db.close()
+        rate = summary.labels / seconds
+        row(f"import-labels ({name})", f"{rate:,.0f} labels/s",
+            f"{labels:,} labels, {summary.documents_created:,} documents in {seconds:.1f} s", "",
+            f">= 30,000/s {verdict(rate >= 30_000)}")  # fmt: skip
+        for p in workdir.glob("import.*"):
+            p.unlink()
 
 
 def main() -> None:
