@@ -208,7 +208,7 @@ def parse_doccano(
         try:
             row = pydantic_core.from_json(line)
         except ValueError as exc:
-            reason = str(exc).replace(" at line 1 column ", " at column ")  # one line
+            reason = plans.json_reason(exc).replace(" at line 1 column ", " at column ")
             plan.problems.append(f"{where}: not valid JSON ({reason})")
             continue
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):

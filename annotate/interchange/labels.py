@@ -88,6 +88,12 @@ class ImportPlan(BaseModel):
         return sum(len(s.labels) for s in self.statements)
 
 
+def json_reason(exc: ValueError) -> str:
+    """Why pydantic-core refused a JSON text, in this tool's words ("nested too deeply",
+    not its recursion limit), with the line and column it gives."""
+    return str(exc).replace("recursion limit exceeded", "nested too deeply")
+
+
 class SharedParts:
     """What the statements of one file have in common, kept while the file is read: lines
     or tasks that name the same document, or give one person the same label, share one

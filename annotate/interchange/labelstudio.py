@@ -37,6 +37,7 @@ from annotate.interchange.labels import (
     ImportPlan,
     SharedParts,
     confidence_value,
+    json_reason,
     label_key,
     statement_meta,
 )
@@ -410,7 +411,7 @@ def parse_labelstudio(
     try:
         tasks = pydantic_core.from_json(text)
     except ValueError as exc:  # "... at line L column C"
-        plan.problems.append(f"{source}: not valid JSON ({exc})")
+        plan.problems.append(f"{source}: not valid JSON ({json_reason(exc)})")
         return plan
     if isinstance(tasks, dict):
         tasks = [tasks]
