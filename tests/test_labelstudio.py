@@ -381,3 +381,35 @@ def test_cli_import_labels(exported, tmp_path) -> None:
         app, ["import-labels", str(bad), "--db", str(fresh), "--map", "gossip=unattributed"]
     )
     assert mapped.exit_code == 0, mapped.output
+
+
+def test_json_inside_cells_too_deep_to_read_is_taken_as_text(project_db, tmp_path) -> None:
+    """A CSV cell holding JSON nested past the reader's depth is not JSON to the importer:
+    a meta cell is left out and a control's value stays text (here too long for a label),
+    listed with its line, never a crash."""
+    deep = '{"x": ' + "[" * 5000 + "]" * 5000 + "}"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["text", "annotator", "source_type", "meta"])
+    writer.writeheader()
+    writer.writerow({"text": "Le ministère a démenti.", "annotator": "ann",
+                     "source_type": "official_denial", "meta": deep})  # fmt: skip
+    writer.writerow({"text": "Selon l'AFP.", "annotator": "ann", "source_type": deep})
+    path = tmp_path / "deep.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    with pytest.raises(LabelImportError) as info:
+        import_labels_file(project_db, path)
+    assert info.value.problems == [
+        "deep.csv: line 3: field source_type: String should have at most 64 characters"
+    ]
+    assert storage.totals(project_db)["documents"] == 0
+
+
+def test_a_users_listing_that_is_not_json_is_one_listed_problem(exported, tmp_path) -> None:
+    path = tmp_path / "theirs.json"
+    path.write_text(exported.path.read_text())
+    (tmp_path / "theirs.users.json").write_text('[{"id": 1, "username": "ann"')
+    with pytest.raises(LabelImportError) as info:
+        import_labels_file(fresh_project(tmp_path), path)
+    assert info.value.problems == [
+        "theirs.users.json: not a users listing (EOF while parsing an object at line 1 column 28)"
+    ]

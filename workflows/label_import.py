@@ -102,7 +102,13 @@ def read_plan(
     if kind in ("labelstudio", "labelstudio-csv"):
         sibling = path.with_name(f"{path.stem}.users.json")
         users_path = users_file or (sibling if sibling.is_file() else None)
-        users = interchange.read_users(listing(users_path)) if users_path else {}
+        try:
+            users = interchange.read_users(listing(users_path)) if users_path else {}
+        except ValueError as exc:  # not JSON
+            name = users_path.name if users_path else ""
+            raise interchange.LabelImportError(
+                [f"{name}: not a users listing ({interchange.json_reason(exc)})"]
+            ) from None
         parse = (
             interchange.parse_labelstudio
             if kind == "labelstudio"

@@ -18,10 +18,8 @@ table); `completed_by` as an integer, an object or a name; tasks with or without
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import json
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -199,7 +197,7 @@ def users_listing(users: list[tuple[int, str]]) -> list[dict[str, Any]]:
 def read_users(text: str) -> dict[int, str]:
     """{id: name} from a users listing (ours, or Label Studio's user export)."""
     out: dict[int, str] = {}
-    data = json.loads(text)
+    data = pydantic_core.from_json(text)  # ValueError if it is not JSON
     if isinstance(data, dict):
         data = data.get("users", data.get("results", []))
     for user in data if isinstance(data, list) else []:
@@ -328,11 +326,8 @@ def _statement(
     shared: SharedParts,
 ) -> None:
     meta = data.get("meta")
-    if isinstance(meta, str):
-        try:
-            meta = json.loads(meta)
-        except json.JSONDecodeError:
-            meta = None
+    if isinstance(meta, str):  # CSV and JSON-MIN carry it as JSON text
+        meta = _embedded_json(meta)
     meta = meta if isinstance(meta, dict) else {}
     try:
         statement = ImportedStatement(
@@ -349,6 +344,15 @@ def _statement(
         plan.problems.append(field_problem(where, "data.meta", exc))
         return
     plan.statements.append(statement)
+
+
+def _embedded_json(text: str, otherwise: Any = None) -> Any:
+    """A value written as JSON text inside a cell or field, or `otherwise` when the text is
+    not JSON (or nests deeper than the reader allows): the text is then taken as it is."""
+    try:
+        return pydantic_core.from_json(text)
+    except ValueError:
+        return otherwise
 
 
 def _where(source: str, n: int, item: Any) -> str:
@@ -380,8 +384,7 @@ def _parse_min_item(
         fields: dict[str, Any] = {"annotator": annotator_name(item.get("annotator"), users)}
         for name, value in controls.items():
             if isinstance(value, str) and value.startswith("{"):
-                with contextlib.suppress(json.JSONDecodeError):
-                    value = json.loads(value)
+                value = _embedded_json(value, value)
             if name == "note" and isinstance(value, str):
                 value = {"text": [value]}
             try:
