@@ -291,15 +291,18 @@ def _joined(parts: list[pa.RecordBatch]) -> pa.RecordBatch:
     return pa.Table.from_batches(parts).combine_chunks().to_batches()[0]
 
 
-def _in_reader_process(db: Database, table: str) -> bool:
-    """Whether a read of `table` goes to the reader process: the database is a file this
-    connection sees as a second one would, and the table is large."""
+def _large_id_range(db: Database, table: str) -> tuple[int, int] | None:
+    """The lowest and highest id of `table` when a read of it goes to the reader process:
+    the database is a file this connection sees as a second one would, and the table is
+    large (two index look-ups, no scan). None: read on the caller's own connection."""
     if not is_file_backed(db):
-        return False
+        return None
     low, high = db.execute(
         f"SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})"
     ).fetchone()
-    return low is not None and high - low + 1 >= OWN_CONNECTION_ROWS
+    if low is None or high - low + 1 < OWN_CONNECTION_ROWS:
+        return None
+    return int(low), int(high)
 
 
 def label_batches(
@@ -308,7 +311,7 @@ def label_batches(
     """The labels of `query` as record batches, in save order, with DB-level values
     (0/1 integers, JSON text, ISO date and time strings, annotator as user id). One query:
     one state of the database, however long the export takes."""
-    if _in_reader_process(db, query.table):
+    if _large_id_range(db, query.table) is not None:
         yield from arrow_batches(
             database_path(db), query.typed_sql(), query.params, batch_rows=batch_rows
         )
@@ -355,11 +358,12 @@ def labels_table(db: Database) -> pa.Table:
     Each read sees one state of the database: a reader process runs its queries in one
     transaction, and the two processes read in parallel are checked against commits made
     meanwhile (then one process reads everything again, in one transaction)."""
-    if not _in_reader_process(db, "annotations"):
+    ids = _large_id_range(db, "annotations")
+    if ids is None:
         with read_snapshot(db):
             tables = [_own_connection_table(db, sql) for sql, _ in _WHOLE_READ]
     else:
-        tables = _parallel_reads(db) or arrow_tables(database_path(db), _WHOLE_READ)
+        tables = _parallel_reads(db, ids) or arrow_tables(database_path(db), _WHOLE_READ)
     labels_parts, (statements, users, documents) = tables[:-3], tables[-3:]
     labels = _in_statement_order(pa.concat_tables(labels_parts))
     statement = pc.index_in(labels["statement_id"], value_set=statements["id"])
@@ -406,15 +410,13 @@ def _in_statement_order(labels: pa.Table) -> pa.Table:
     return labels.take(pa.array(np.argsort(key, kind="stable")))
 
 
-def _parallel_reads(db: Database) -> list[pa.Table] | None:
-    """[labels below the middle row id, labels from it, statements, users, documents]
-    read by two reader processes at once; None if another connection committed meanwhile
-    (the two processes may then have seen two states of the database)."""
+def _parallel_reads(db: Database, ids: tuple[int, int]) -> list[pa.Table] | None:
+    """[labels below the middle of the label ids `ids`, labels from it, statements, users,
+    documents] read by two reader processes at once; None if another connection committed
+    meanwhile (the two processes may then have seen two states of the database). Any
+    middle splits the labels exactly, so `ids` may be older than the reads."""
     before = data_version(db)
-    low, high = db.execute(
-        "SELECT (SELECT min(id) FROM annotations), (SELECT max(id) FROM annotations)"
-    ).fetchone()  # two look-ups, no scan
-    middle = ((low or 0) + (high or 0)) // 2
+    middle = (ids[0] + ids[1]) // 2
     groups: list[list[tuple[str, Sequence[Any]]]] = [
         [(_LABELS_SQL.format(range="id < ?"), (middle,)), (_USERS_SQL, ())],
         [

@@ -14,7 +14,7 @@ from annotate.agreement.report import LABEL_COLUMNS
 
 def labels_frame(db: Database) -> pd.DataFrame:
     """One row per current, non-deleted, non-skipped label, with the document's metadata,
-    in statement order (the annotations' unique index gives it without a sort)."""
+    in statement order, then annotator (`storage.arrow_reads.labels_table` puts them so)."""
     from storage.arrow_reads import labels_table
 
     table = labels_table(db)

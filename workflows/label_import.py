@@ -289,18 +289,17 @@ def import_labels(
     return summary
 
 
-def _labelled_twice(
-    labels: list[tuple[str, tuple[int, int], int]], names: dict[int, str]
-) -> list[str]:
+def _labelled_twice(labels: list[tuple[str, tuple[int, int]]], names: dict[int, str]) -> list[str]:
     """Labels of one person (or two final labels) that land on one stored statement from
     two statements of the file: two documents of the file with one text are stored once.
-    Each is (where, (statement, person or -1 for a final label), person)."""
+    Each is (where, (statement, person, or -1 for a final label))."""
     first: dict[tuple[int, int], str] = {}
     problems = []
-    for where, key, person in labels:
+    for where, key in labels:
         earlier = first.setdefault(key, where)
         if earlier != where:
-            whose = "a final label" if key[1] == -1 else f"a label by {names.get(person, person)}"
+            person = key[1]
+            whose = "a final label" if person == -1 else f"a label by {names.get(person, person)}"
             problems.append(
                 f"{where}: field text: the same statement as {earlier} (the file holds its "
                 f"document's text twice), which already has {whose}; nothing was imported"
@@ -365,8 +364,8 @@ def _write_labels(
     names = {uid: name for name, uid in users.items()}
     pairs = [(v.statement_id, v.annotator_id) for _, v in labels]
     twice = _labelled_twice(
-        [(where, pair, pair[1]) for (where, _), pair in zip(labels, pairs, strict=True)]
-        + [(where, (v.statement_id, -1), v.editor_id) for where, v in finals],
+        [(where, pair) for (where, _), pair in zip(labels, pairs, strict=True)]
+        + [(where, (v.statement_id, -1)) for where, v in finals],
         names,
     )
     if twice:
