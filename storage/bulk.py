@@ -46,15 +46,18 @@ _STATEMENT_SQL = (
     'INSERT INTO statements (id, document_id, position, start, "end", text, kind) '
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-_LABEL_COLUMNS = (
-    "source_type, also_cites, confidence, extra_ratings, who, cue, note, skipped, unsure, "
-    "flagged, suggestion_shown, suggested_type, taxonomy_version"
-)
-_ANNOTATION_SQL = (
-    "INSERT INTO annotations (id, statement_id, annotator_id, revision, deleted, "
-    f"{_LABEL_COLUMNS}, created_at, updated_at) "
-    "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_LABEL_FIELDS = (
+    "source_type", "also_cites", "confidence", "extra_ratings", "who", "cue", "note",
+    "skipped", "unsure", "flagged", "suggestion_shown", "suggested_type", "taxonomy_version",
+)  # fmt: skip
+_LABEL_COLUMNS = ", ".join(_LABEL_FIELDS)
+_ALWAYS = object()
+_COLUMN_DEFAULTS = (
+    _ALWAYS, "[]", _ALWAYS, "{}", "", "", "", 0, 0, 0, 0, None, _ALWAYS,
+)  # fmt: skip
+"""Each label column's value in `_fields` when a label leaves it at its default, which is
+the column's DEFAULT in the schema (a test holds the two together). A batch binds only the
+columns some of its labels set: binding a value costs more than SQLite's filling it in."""
 _REVISION_SQL = (
     "INSERT INTO annotation_revisions (annotation_id, statement_id, annotator_id, revision, "
     f"deleted, {_LABEL_COLUMNS}, created_at, imported, import_source) "
@@ -68,7 +71,7 @@ _FIRST_REVISIONS_SQL = (
 )
 _REVISE_SQL = (
     "UPDATE annotations SET revision = revision + 1, deleted = 0, updated_at = ?, "
-    + ", ".join(f"{c.strip()} = ?" for c in _LABEL_COLUMNS.split(","))
+    + ", ".join(f"{c} = ?" for c in _LABEL_FIELDS)
     + " WHERE statement_id = ? AND annotator_id = ? RETURNING id, revision"
 )
 
@@ -223,29 +226,37 @@ def bulk_add_annotations(
     now = utcnow().isoformat()
     mark = (1, imported_from) if imported_from is not None else (0, "")
     with write(db):
-        first = annotation_id = _next_id(db, "annotations")
-        current: list[tuple] = []
-        touched: set[int] = set()
-        for value in labels:
-            current.append(
-                (annotation_id, value.statement_id, value.annotator_id, *_fields(value), now, now)
-            )
-            touched.add(value.statement_id)
-            annotation_id += 1
+        first = _next_id(db, "annotations")
+        statement_ids = [value.statement_id for value in labels]
+        annotator_ids = [value.annotator_id for value in labels]
+        columns = list(zip(*map(_fields, labels), strict=True)) or [()] * len(_LABEL_FIELDS)
+        names, bound = ["id", "statement_id", "annotator_id"], []
+        for name, column, default in zip(_LABEL_FIELDS, columns, _COLUMN_DEFAULTS, strict=True):
+            if default is _ALWAYS or column.count(default) != len(column):
+                names.append(name)
+                bound.append(column)
+        stamps = [now] * len(labels)
+        sql = (
+            f"INSERT INTO annotations (revision, deleted, created_at, updated_at, "
+            f"{', '.join(names)}) VALUES (1, 0, {', '.join('?' * (len(names) + 2))})"
+        )
+        ids = range(first, first + len(labels))
         try:
-            db.conn.executemany(_ANNOTATION_SQL, current)
+            db.conn.executemany(
+                sql, zip(stamps, stamps, ids, statement_ids, annotator_ids, *bound, strict=True)
+            )
         except Exception as exc:  # sqlite3.IntegrityError: a pair labelled twice
             raise StorageError(f"bulk labels: {exc}") from None
         # Each first revision is a copy of the row just written: copied by SQLite, the
         # values are neither rebuilt nor bound a second time.
-        db.execute(_FIRST_REVISIONS_SQL, [*mark, first, annotation_id - 1])
-        _refresh_stats(db, touched)
+        db.execute(_FIRST_REVISIONS_SQL, [*mark, first, first + len(labels) - 1])
+        _refresh_stats(db, set(statement_ids))
         by_annotator: dict[int, list[int]] = defaultdict(list)
-        for value in labels:
-            by_annotator[value.annotator_id].append(value.statement_id)
-        for annotator, statement_ids in by_annotator.items():
-            advance_frontier(db, annotator, statement_ids)
-    return len(current)
+        for annotator, statement in zip(annotator_ids, statement_ids, strict=True):
+            by_annotator[annotator].append(statement)
+        for annotator, labelled in by_annotator.items():
+            advance_frontier(db, annotator, labelled)
+    return len(labels)
 
 
 def bulk_revise_annotations(

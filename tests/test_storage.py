@@ -279,6 +279,57 @@ def test_bulk_labels_move_the_frontier_too(project_db, users, doc_id) -> None:
     assert [s.id for s in storage.next_statements(project_db, users["alice"], 5)] == [s4.id, s1.id]
 
 
+def test_a_bulk_batch_keeps_every_value_a_single_label_sets(project_db, users, doc_id) -> None:
+    """A batch binds only the columns some label sets: one label's note, flag or other
+    types among plain ones is stored, and the plain ones keep the defaults."""
+    from storage.bulk import bulk_add_annotations
+
+    s1, s2, s3 = storage.statements_of(project_db, doc_id)
+    alice, bob = users["alice"], users["bob"]
+    plain = label(s1.id, alice)
+    rich = label(
+        s2.id, alice, "anonymous_official", 4, also_cites=["named_official"], who="a minister",
+        cue="said", note="second hand", unsure=True, flagged=True, suggestion_shown=True,
+        suggested_type="named_official", extra_ratings={"relevance": 2},
+    )  # fmt: skip
+    skipped = label(s3.id, bob, None, None, skipped=True)
+    assert bulk_add_annotations(project_db, [plain, rich, skipped], imported_from="f.json") == 3
+    stored = {
+        (a.statement_id, a.annotator_id): a
+        for s in (s1, s2, s3)
+        for _, a in storage.annotations_for_statement(project_db, s.id)
+    }
+    first, second, third = stored[s1.id, alice], stored[s2.id, alice], stored[s3.id, bob]
+    assert (first.source_type, first.confidence, first.note, first.who, first.also_cites) == (
+        "named_official", 3, "", "", [],
+    )  # fmt: skip
+    assert (first.unsure, first.flagged, first.skipped, first.extra_ratings) == (
+        False, False, False, {},
+    )  # fmt: skip
+    assert (second.source_type, second.confidence, second.also_cites) == (
+        "anonymous_official", 4, ["named_official"],
+    )  # fmt: skip
+    assert (second.who, second.cue, second.note) == ("a minister", "said", "second hand")
+    assert (second.unsure, second.flagged, second.suggestion_shown) == (True, True, True)
+    assert (second.suggested_type, second.extra_ratings) == ("named_official", {"relevance": 2})
+    assert (third.skipped, third.source_type, third.confidence) == (True, None, None)
+    history = storage.annotation_history(project_db, s2.id)
+    assert [a.note for _, a in history] == ["second hand"]
+
+
+def test_bulk_label_defaults_are_the_schemas(project_db) -> None:
+    """A column a batch leaves out is filled by its DEFAULT: it must be the value the
+    batch would have bound."""
+    from storage.bulk import _ALWAYS, _COLUMN_DEFAULTS, _LABEL_FIELDS
+
+    declared = {row[1]: row[4] for row in project_db.execute("PRAGMA table_info(annotations)")}
+    for name, default in zip(_LABEL_FIELDS, _COLUMN_DEFAULTS, strict=True):
+        if default is _ALWAYS:
+            continue
+        (value,) = project_db.execute(f"SELECT {declared[name] or 'NULL'}").fetchone()
+        assert value == default and type(value) is type(default), name
+
+
 def test_an_empty_queue_is_remembered_until_any_queue_can_grow(project_db, users, doc_id):
     s1, s2, s3 = storage.statements_of(project_db, doc_id)
     alice, bob, carol = users["alice"], users["bob"], users["carol"]

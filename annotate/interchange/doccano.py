@@ -73,7 +73,8 @@ def _labels(
     return fields
 
 
-_LabelCache = dict[tuple[str, tuple[str, ...]], plans.ImportedLabel | None]
+_LabelCache = dict[tuple[str, str], plans.ImportedLabel | None]
+_UNREAD: Any = object()  # a label list not read yet (one read as no label is kept as None)
 
 
 def _label(
@@ -88,9 +89,10 @@ def _label(
     """One person's label from a line's label list. A file repeats a few label lists many
     times: a list read without a problem is kept, and lines that repeat it share its
     (frozen) label."""
-    key = (user, tuple(values)) if isinstance(values, list) and _all_text(values) else None
-    if key is not None and key in cache:
-        return cache[key]
+    key = (user, plans.typed_key(values))
+    found = cache.get(key, _UNREAD)
+    if found is not _UNREAD:
+        return found
     before = len(problems)
     fields = _labels(values, where, taxonomy, scale, problems)
     label = None
@@ -99,13 +101,9 @@ def _label(
             label = plans.ImportedLabel(annotator=user, **fields)
         except ValidationError as exc:
             problems.append(field_problem(where, "", exc))
-    if key is not None and len(problems) == before:
+    if len(problems) == before:
         cache[key] = label
     return label
-
-
-def _all_text(values: list[Any]) -> bool:
-    return all(type(v) is str for v in values)
 
 
 @dataclass
@@ -119,7 +117,7 @@ class _Reading:
     taxonomy: Taxonomy
     scale: RatingScale
     labels: _LabelCache = field(default_factory=dict)
-    statements: dict[tuple[object, ...], plans.ImportedStatement] = field(default_factory=dict)
+    statements: dict[tuple[str, str, str], plans.ImportedStatement] = field(default_factory=dict)
     shared: plans.SharedParts = field(default_factory=plans.SharedParts)
 
 
@@ -148,15 +146,8 @@ def _add(
     except ValidationError as exc:
         plan.problems.append(field_problem(where, "meta", exc))
         return
-    key = (
-        text,
-        document.ref if document else "",
-        *((v.__class__, v) for v in (start, end, statement_id)),
-    )
-    try:
-        seen = reading.statements.get(key)
-    except TypeError:  # an offset or id that is a list or an object: checked below
-        key, seen = (), None
+    key = (text, document.ref if document else "", plans.typed_key((start, end, statement_id)))
+    seen = reading.statements.get(key)
     if seen is not None:
         seen.labels.extend(labels)
         return
@@ -174,8 +165,7 @@ def _add(
         plan.problems.append(field_problem(where, "meta", exc))
         return
     plan.statements.append(statement)
-    if key:
-        reading.statements[key] = statement
+    reading.statements[key] = statement
 
 
 def read_label_names(text: str) -> dict[int, str]:

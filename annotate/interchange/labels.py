@@ -94,40 +94,35 @@ def json_reason(exc: ValueError) -> str:
     return str(exc).replace("recursion limit exceeded", "nested too deeply")
 
 
+def typed_key(value: Any) -> str:
+    """A key that tells apart values Python's equality joins (0 and false, 1 and 1.0, "1"
+    and 1): `repr` writes each of them differently, and a value read from JSON holds
+    nothing else (text, numbers, booleans, null, and lists and objects of them). Written
+    in C, it costs a fraction of building a tuple of (type, value) pairs."""
+    return repr(value)
+
+
 class SharedParts:
     """What the statements of one file have in common, kept while the file is read: lines
     or tasks that name the same document, or give one person the same label, share one
     checked (frozen) object instead of checking it again."""
 
     def __init__(self) -> None:
-        self._documents: dict[object, ImportedDocument] = {}
-        self._labels: dict[object, ImportedLabel] = {}
+        self._documents: dict[str, ImportedDocument] = {}
+        self._labels: dict[str, ImportedLabel] = {}
 
     def document(self, value: Any) -> ImportedDocument:
-        """The checked document (raises ValidationError). Only objects are shared, found
-        by their fields with each value's type: 0 and false, or 1 and 1.0, equal in
-        Python, are not one document."""
-        if not isinstance(value, dict):
-            return ImportedDocument.model_validate(value)
-        key = tuple((k, v.__class__, v) for k, v in value.items())
-        try:
-            found = self._documents.get(key)
-        except TypeError:  # a field that is a list or an object: checked every time
-            return ImportedDocument.model_validate(value)
+        """The checked document (raises ValidationError), found by its `typed_key`."""
+        key = typed_key(value)
+        found = self._documents.get(key)
         if found is None:
             found = self._documents[key] = ImportedDocument.model_validate(value)
         return found
 
     def label(self, fields: dict[str, Any]) -> ImportedLabel:
-        """The checked label of the fields a parser built (raises ValidationError). A parser
-        gives each field values of one type (flags are booleans, a confidence an integer
-        from the scale), so the names and values alone make the key."""
-        values = tuple(tuple(v) if type(v) is list else v for v in fields.values())
-        key = (tuple(fields), values)
-        try:
-            found = self._labels.get(key)
-        except TypeError:
-            return ImportedLabel(**fields)
+        """The checked label of the fields a parser built (raises ValidationError)."""
+        key = typed_key(fields)
+        found = self._labels.get(key)
         if found is None:
             found = self._labels[key] = ImportedLabel(**fields)
         return found

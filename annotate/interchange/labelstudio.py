@@ -38,6 +38,7 @@ from annotate.interchange.labels import (
     json_reason,
     label_key,
     statement_meta,
+    typed_key,
 )
 
 TO_NAME = "text"
@@ -267,42 +268,66 @@ def _set_control(
         raise ValueError(f"from_name: unknown control {name!r}")
 
 
+_ReadAnnotations = dict[tuple[str, bool, bool, str], ImportedLabel]
+"""Labels already read, by what an annotation's label is made of: its person, the skip
+and final flags, and each result's control and value (not the result's own id nor the
+annotation's times, which differ every time). An export repeats a few such combinations
+over all its tasks."""
+
+
 def _parse_annotation(
     annotation: Any,
-    where: str,
+    where: tuple[str, str, int],
     taxonomy: Taxonomy,
     scale: RatingScale,
     users: dict[int, str],
     problems: list[str],
     shared: SharedParts,
+    read: _ReadAnnotations,
 ) -> ImportedLabel | None:
+    """One annotation's label; `where` is (task, list name, index), put into words only
+    for a problem."""
     if not isinstance(annotation, dict):
-        problems.append(f"{where}: expected an object")
+        problems.append(f"{_at(where)}: expected an object")
         return None
     who = annotation.get("completed_by", annotation.get("annotator"))
     if isinstance(annotation.get("annotator"), str) and annotation["annotator"].strip():
         who = annotation["annotator"]
-    fields: dict[str, Any] = {"annotator": annotator_name(who, users)}
-    fields["skipped"] = bool(annotation.get("was_cancelled", False))
-    fields["final"] = bool(annotation.get("ground_truth", False))
+    name = annotator_name(who, users)
+    skipped = bool(annotation.get("was_cancelled", False))
+    final = bool(annotation.get("ground_truth", False))
     results = annotation.get("result", [])
     if not isinstance(results, list):
-        problems.append(f"{where}: field result: expected a list")
+        problems.append(f"{_at(where)}: field result: expected a list")
         return None
+    controls = [(r.get("from_name"), r.get("value")) if isinstance(r, dict) else r for r in results]
+    key = (name, skipped, final, typed_key(controls))
+    found = read.get(key)
+    if found is not None:
+        return found
+    fields: dict[str, Any] = {"annotator": name, "skipped": skipped, "final": final}
+    before = len(problems)
     for i, result in enumerate(results):
-        at = f"{where}: field result[{i}]"
         if not isinstance(result, dict):
-            problems.append(f"{at}: expected an object")
+            problems.append(f"{_at(where)}: field result[{i}]: expected an object")
             continue
         try:
             _set_control(fields, result.get("from_name"), result.get("value"), scale, taxonomy)
         except ValueError as exc:
-            problems.append(f"{at}.{exc}")
+            problems.append(f"{_at(where)}: field result[{i}].{exc}")
     try:
-        return shared.label(fields)
+        label = shared.label(fields)
     except ValidationError as exc:
-        problems.append(field_problem(where, "", exc))
+        problems.append(field_problem(_at(where), "", exc))
         return None
+    if len(problems) == before:
+        read[key] = label
+    return label
+
+
+def _at(where: tuple[str, str, int]) -> str:
+    task, field, index = where
+    return f"{task}: {field}[{index}]"
 
 
 def _document(
@@ -411,6 +436,7 @@ def parse_labelstudio(
     plan = ImportPlan(source=source)
     users = users or {}
     shared = SharedParts()
+    read: _ReadAnnotations = {}
     try:
         tasks = pydantic_core.from_json(text)
     except ValueError as exc:  # "... at line L column C"
@@ -436,8 +462,9 @@ def parse_labelstudio(
         key = "annotations" if "annotations" in item else "completions"
         labels = []
         for k, annotation in enumerate(item.get(key) or []):
-            at = f"{where}: {key}[{k}]"
-            label = _parse_annotation(annotation, at, taxonomy, scale, users, plan.problems, shared)
+            label = _parse_annotation(
+                annotation, (where, key, k), taxonomy, scale, users, plan.problems, shared, read
+            )
             if label is not None:
                 labels.append(label)
         suggestion = None
