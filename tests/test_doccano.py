@@ -243,3 +243,39 @@ def test_two_documents_with_one_text_cannot_label_one_statement_twice(project_db
     write_lines(path, rows)
     summary = import_labels_file(project_db, path)
     assert (summary.documents_created, summary.labels) == (1, 2)
+
+
+def test_a_line_separator_inside_a_text_stays_in_its_line(project_db, tmp_path) -> None:
+    """JSON may hold U+2028, U+2029 and NEL unescaped (Python's json module writes them so
+    with ensure_ascii=False): a JSON Lines file is split at line feeds only."""
+    texts = ["Premier paragraphe.\u2028Suite du même énoncé.", "Fin\u0085 de ligne\u2029 ici."]
+    path = tmp_path / "separators.jsonl"
+    write_lines(path, [{"text": t, "label": ["expert"], "user": "ann"} for t in texts])
+    assert "\u2028" in path.read_text(encoding="utf-8")  # written as it is, not escaped
+    summary = import_labels_file(project_db, path)
+    assert (summary.statements_created, summary.labels) == (2, 2)
+    assert {t for t, _ in labels(project_db)} == set(texts)
+
+
+def test_a_byte_that_is_not_utf8_names_its_line_and_column(project_db, tmp_path) -> None:
+    path = tmp_path / "latin1.jsonl"
+    good = json.dumps({"text": TEXTS[0], "label": ["expert"]}, ensure_ascii=False)
+    path.write_bytes(good.encode() + b"\n" + '{"text": "Le café", "label": []}'.encode("latin-1"))
+    with pytest.raises(LabelImportError) as info:
+        import_labels_file(project_db, path)
+    assert info.value.problems == [
+        "latin1.jsonl: line 2: not valid JSON (invalid unicode code point at column 17)"
+    ]
+    assert storage.totals(project_db)["documents"] == 0
+
+
+def test_byte_order_marks_and_windows_line_ends(project_db, tmp_path) -> None:
+    rows = [{"text": t, "label": ["expert"], "user": "ann"} for t in TEXTS]
+    body = "\r\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\r\n"
+    for name, data in (("bom.jsonl", b"\xef\xbb\xbf" + body.encode()),
+                       ("utf16.jsonl", body.encode("utf-16"))):  # fmt: skip
+        path = tmp_path / name
+        path.write_bytes(data)
+        summary = import_labels_file(project_db, path, overwrite=True)
+        assert summary.labels == 3, name
+    assert set(labels(project_db)) == {(t, "ann") for t in TEXTS}

@@ -83,6 +83,29 @@ def test_deeply_nested_json_is_one_line(tmp_path: Path) -> None:
     ]
 
 
+def test_a_labels_file_that_is_not_utf8_is_a_problem_of_the_file(tmp_path: Path) -> None:
+    """A Latin-1 CSV (as Excel writes on some systems) is named with the byte at fault; a
+    Label Studio JSON export names the line and column."""
+    path = tmp_path / "project.db"
+    _project(path)
+    csv = tmp_path / "labels.csv"
+    csv.write_bytes("text,label\nLe café est servi.,expert\n".encode("latin-1"))
+    result = _cli("import-labels", csv, "--db", path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: labels.csv: not UTF-8 text (invalid continuation byte at byte offset 17)",
+        "1 problem(s); nothing was imported",
+    ]
+    export = tmp_path / "export.json"
+    export.write_bytes('[{"data": {"text": "Le café"}}]'.encode("latin-1"))
+    result = _cli("import-labels", export, "--db", path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "error: export.json: not valid JSON (invalid unicode code point at line 1 column 27)"
+    )
+    assert storage.totals(storage.connect(path))["documents"] == 0
+
+
 def test_running_out_of_memory_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "project.db"
     _project(path)

@@ -11,6 +11,7 @@ name. A person's existing label is only replaced with `overwrite`.
 
 from __future__ import annotations
 
+import codecs
 import gc
 import json
 from pathlib import Path
@@ -62,8 +63,12 @@ class ImportSummary(BaseModel):
     """Accounts created for people named in the file: inactive until an admin activates them."""
 
 
-def detect_kind(path: Path, text: str) -> LabelFileKind:
-    start = text.lstrip()[:200]
+def detect_kind(path: Path, data: bytes) -> LabelFileKind:
+    """The shape of a labels file, from its name and its first bytes (a UTF-16 file, a
+    rarity, is decoded whole)."""
+    text = _decoded(path, data) if data.startswith(_UTF16_MARKS) else ""
+    head = text or data[:4096].removeprefix(codecs.BOM_UTF8).decode("utf-8", "replace")
+    start = head.lstrip()[:200]
     if path.suffix.lower() in (".csv", ".tsv"):
         first = start.splitlines()[0] if start else ""
         names = {n.strip().strip('"').lower() for n in first.replace(";", ",").split(",")}
@@ -71,9 +76,22 @@ def detect_kind(path: Path, text: str) -> LabelFileKind:
         return "labelstudio-csv" if labelstudio else "doccano-csv"
     if path.suffix.lower() == ".jsonl" or not start.startswith(("[", "{")):
         return "doccano"
-    if start.startswith("{") and "\n{" in text.strip():
+    if start.startswith("{") and ("\n{" in text.strip() or b"\n{" in data.strip()):
         return "doccano"
     return "labelstudio"
+
+
+_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _decoded(path: Path, data: bytes) -> str:
+    """A labels file as text (UTF-8, or UTF-16 with its byte-order mark)."""
+    try:
+        return interchange.decode(data)
+    except UnicodeDecodeError as exc:
+        raise interchange.LabelImportError(
+            [f"{path.name}: not UTF-8 text ({exc.reason} at byte offset {exc.start})"]
+        ) from None
 
 
 def read_plan(
@@ -89,11 +107,12 @@ def read_plan(
 ) -> interchange.ImportPlan:
     """An import plan from a Label Studio or doccano file (the shape is recognised from
     the file unless `kind` says). A Label Studio export's users listing
-    (`<name>.users.json` beside it) names the people `completed_by` numbers."""
+    (`<name>.users.json` beside it) names the people `completed_by` numbers. JSON files go
+    to their parsers as bytes (`interchange.json_text`)."""
     path = Path(path)
-    text = interchange.decode(interchange.read_limited(path, max_bytes))
+    data = interchange.read_limited(path, max_bytes)
     if kind == "auto":
-        kind = detect_kind(path, text)
+        kind = detect_kind(path, data)
 
     def listing(side: Path) -> str:
         """A users or labels file that goes with the export (JSON, UTF-8)."""
@@ -109,15 +128,16 @@ def read_plan(
             raise interchange.LabelImportError(
                 [f"{name}: not a users listing ({interchange.json_reason(exc)})"]
             ) from None
-        parse = (
-            interchange.parse_labelstudio
-            if kind == "labelstudio"
-            else interchange.parse_labelstudio_csv
+        if kind == "labelstudio":
+            return interchange.parse_labelstudio(
+                interchange.json_text(data), taxonomy, scale, source=path.name, users=users
+            )
+        return interchange.parse_labelstudio_csv(
+            _decoded(path, data), taxonomy, scale, source=path.name, users=users
         )
-        return parse(text, taxonomy, scale, source=path.name, users=users)
     if kind == "doccano-csv":
         return interchange.parse_doccano_csv(
-            text, taxonomy, scale, default_user=default_user, source=path.name
+            _decoded(path, data), taxonomy, scale, default_user=default_user, source=path.name
         )
     names = None
     if labels_file is not None:
@@ -128,7 +148,12 @@ def read_plan(
                 [f"{labels_file.name}: not a doccano labels file ({exc})"]
             ) from None
     return interchange.parse_doccano(
-        text, taxonomy, scale, default_user=default_user, source=path.name, label_names=names
+        interchange.json_text(data),
+        taxonomy,
+        scale,
+        default_user=default_user,
+        source=path.name,
+        label_names=names,
     )
 
 

@@ -3,7 +3,13 @@ project's own full-fidelity dump."""
 
 from __future__ import annotations
 
-from annotate.interchange.doccano import decode, parse_doccano, parse_doccano_csv, read_label_names
+from annotate.interchange.doccano import (
+    decode,
+    json_text,
+    parse_doccano,
+    parse_doccano_csv,
+    read_label_names,
+)
 from annotate.interchange.dump import (
     DERIVED,
     TABLES,
@@ -45,6 +51,7 @@ __all__ = [
     "end_line",
     "header_line",
     "json_reason",
+    "json_text",
     "lines_limited",
     "merge_statements",
     "parse_doccano",

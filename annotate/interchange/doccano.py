@@ -19,10 +19,12 @@ statement and document references so that a file can be read back exactly.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,11 +39,33 @@ CONFIDENCE_PREFIX = "confidence:"
 CSV_LABEL_SEPARATOR = "#"
 
 
+_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def decode(data: bytes) -> str:
-    """doccano files are UTF-8; its CSVs may also be UTF-16 (with a byte-order mark)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """doccano files are UTF-8; its CSVs may also be UTF-16 (with a byte-order mark).
+    Raises UnicodeDecodeError."""
+    if data.startswith(_UTF16_MARKS):
         return data.decode("utf-16")
-    return data.decode("utf-8-sig")
+    # What the utf-8-sig codec does, at the speed of the built-in UTF-8 decoder.
+    return data.removeprefix(codecs.BOM_UTF8).decode()
+
+
+def json_text(data: bytes) -> str | bytes:
+    """A JSON or JSON Lines file as pydantic-core reads it best: UTF-8 stays bytes (the
+    reader checks the encoding itself and names the line and column of a bad byte, and
+    the whole file is never copied into a string), without its byte-order mark; UTF-16
+    is decoded."""
+    if data.startswith(_UTF16_MARKS):
+        return data.decode("utf-16")
+    return data.removeprefix(codecs.BOM_UTF8)
+
+
+def json_lines(text: str | bytes) -> Sequence[str | bytes]:
+    """The lines of a JSON Lines file, split at line feeds only: a JSON string may hold
+    U+2028, U+2029 or NEL as they are, where `str.splitlines` would cut the line. A
+    carriage return before the feed is JSON white space."""
+    return text.split("\n") if isinstance(text, str) else text.split(b"\n")
 
 
 def _labels(
@@ -73,10 +97,6 @@ def _labels(
     return fields
 
 
-_LabelCache = dict[tuple[str, str], plans.ImportedLabel | None]
-_UNREAD: Any = object()  # a label list not read yet (one read as no label is kept as None)
-
-
 def _label(
     user: str,
     values: Any,
@@ -84,81 +104,86 @@ def _label(
     taxonomy: Taxonomy,
     scale: RatingScale,
     problems: list[str],
-    cache: _LabelCache,
 ) -> plans.ImportedLabel | None:
-    """One person's label from a line's label list. A file repeats a few label lists many
-    times: a list read without a problem is kept, and lines that repeat it share its
-    (frozen) label."""
-    key = (user, plans.typed_key(values))
-    found = cache.get(key, _UNREAD)
-    if found is not _UNREAD:
-        return found
-    before = len(problems)
+    """One person's label from a line's label list."""
     fields = _labels(values, where, taxonomy, scale, problems)
-    label = None
     if fields and (fields["source_type"] or fields.get("confidence") is not None):
         try:
-            label = plans.ImportedLabel(annotator=user, **fields)
+            return plans.ImportedLabel(annotator=user, **fields)
         except ValidationError as exc:
             problems.append(field_problem(where, "", exc))
-    if len(problems) == before:
-        cache[key] = label
-    return label
+    return None
 
 
 @dataclass
 class _Reading:
-    """One file being read: its plan, and what its lines share. A doccano file writes a
-    statement once per label: a line whose statement (text, document, offsets, id; each
-    value with its type) was already read adds its label there, which is what
-    `merge_statements` would do, without checking the same statement again."""
+    """One file being read: its plan, and what its lines share.
+
+    A doccano file writes a statement once per label, and repeats a few label lists many
+    times. A line whose text and `meta` (by `typed_key`) were already read adds its label
+    to that statement, which is what `merge_statements` would do, without checking the
+    statement again; a label list read without a problem is kept, and lines that repeat it
+    share its (frozen) label. Lines that differ only in a `meta` field the statement does
+    not keep are merged later by `merge_statements`."""
 
     plan: plans.ImportPlan
     taxonomy: Taxonomy
     scale: RatingScale
-    labels: _LabelCache = field(default_factory=dict)
+    labels: dict[tuple[str, str], plans.ImportedLabel | None] = field(default_factory=dict)
     statements: dict[tuple[str, str, str], plans.ImportedStatement] = field(default_factory=dict)
     shared: plans.SharedParts = field(default_factory=plans.SharedParts)
+
+    def where(self, number: int) -> str:
+        """A line in words, for a problem or a statement (most lines need neither)."""
+        return f"{self.plan.source}: line {number}"
+
+    def label(self, number: int, user: str, values: Any) -> plans.ImportedLabel | None:
+        key = (user, plans.typed_key(values))
+        found = self.labels.get(key, _UNREAD)
+        if found is not _UNREAD:
+            return found
+        problems = self.plan.problems
+        before = len(problems)
+        label = _label(user, values, self.where(number), self.taxonomy, self.scale, problems)
+        if len(problems) == before:
+            self.labels[key] = label
+        return label
+
+
+_UNREAD: Any = object()  # a label list not read yet (one read as no label is kept as None)
 
 
 def _add(
     reading: _Reading,
-    where: str,
+    number: int,
     text: str,
     meta: dict[str, Any],
     per_user: list[tuple[str, Any]],
     statement_id: Any = None,
 ) -> None:
-    plan = reading.plan
     labels = []
     for user, values in per_user:
-        label = _label(
-            user, values, where, reading.taxonomy, reading.scale, plan.problems, reading.labels
-        )
+        label = reading.label(number, user, values)
         if label is not None:
             labels.append(label)
-    if statement_id is None:
-        statement_id = meta.get("statement_id")
-    start, end = meta.get("start"), meta.get("end")
-    try:
-        value = meta.get("document")
-        document = reading.shared.document(value) if value else None
-    except ValidationError as exc:
-        plan.problems.append(field_problem(where, "meta", exc))
-        return
-    key = (text, document.ref if document else "", plans.typed_key((start, end, statement_id)))
+    key = (text, plans.typed_key(meta), plans.typed_key(statement_id))
     seen = reading.statements.get(key)
     if seen is not None:
         seen.labels.extend(labels)
         return
+    plan, where = reading.plan, reading.where(number)
+    if statement_id is None:
+        statement_id = meta.get("statement_id")
     try:
+        value = meta.get("document")
+        document = reading.shared.document(value) if value else None
         statement = plans.ImportedStatement(
             where=where,
             text=text,
             statement_id=statement_id,
             document=document,
-            start=start,
-            end=end,
+            start=meta.get("start"),
+            end=meta.get("end"),
             labels=labels,
         )
     except ValidationError as exc:
@@ -180,7 +205,7 @@ def read_label_names(text: str) -> dict[int, str]:
 
 
 def parse_doccano(
-    text: str,
+    text: str | bytes,
     taxonomy: Taxonomy,
     scale: RatingScale,
     *,
@@ -188,31 +213,32 @@ def parse_doccano(
     source: str = "doccano.jsonl",
     label_names: dict[int, str] | None = None,
 ) -> plans.ImportPlan:
-    """Read a doccano JSONL export (any generation) into an import plan."""
+    """Read a doccano JSONL export (any generation; text, or bytes from `json_text`) into
+    an import plan."""
     plan = plans.ImportPlan(source=source)
     reading = _Reading(plan, taxonomy, scale)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    for number, line in enumerate(json_lines(text), start=1):
+        if not line or line.isspace():
             continue
-        where = f"{source}: line {number}"
         try:
             row = pydantic_core.from_json(line)
         except ValueError as exc:
             reason = plans.json_reason(exc).replace(" at line 1 column ", " at column ")
-            plan.problems.append(f"{where}: not valid JSON ({reason})")
+            plan.problems.append(f"{reading.where(number)}: not valid JSON ({reason})")
             continue
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            plan.problems.append(f"{where}: field text: missing or not a string")
+            plan.problems.append(f"{reading.where(number)}: field text: missing or not a string")
             continue
         meta: dict[str, Any] = row["meta"] if isinstance(row.get("meta"), dict) else {}
         per_user: list[tuple[str, Any]]
         if isinstance(row.get("annotations"), list):
+            where = reading.where(number)
             per_user = _annotations(row["annotations"], where, label_names, plan.problems)
         else:
             user = row.get("user") or row.get("annotator") or default_user
-            per_user = [(str(user), row.get("label", row.get("labels", [])))]
-        statement_id = row.get("statement_id")
-        _add(reading, where, row["text"], meta, per_user, statement_id)
+            values = row["label"] if "label" in row else row.get("labels", [])
+            per_user = [(str(user), values)]
+        _add(reading, number, row["text"], meta, per_user, row.get("statement_id"))
     return plan
 
 
@@ -277,7 +303,7 @@ def parse_doccano_csv(
         values.extend(v.strip() for v in label_cell.split(CSV_LABEL_SEPARATOR) if v.strip())
     reading = _Reading(plan, taxonomy, scale)
     for (text_value, user), (number, values) in rows.items():
-        _add(reading, f"{source}: line {number}", text_value, {}, [(user, values)])
+        _add(reading, number, text_value, {}, [(user, values)])
     return plan
 
 

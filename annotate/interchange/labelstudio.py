@@ -425,14 +425,15 @@ def _parse_min_item(
 
 
 def parse_labelstudio(
-    text: str,
+    text: str | bytes,
     taxonomy: Taxonomy,
     scale: RatingScale,
     *,
     source: str = "labelstudio.json",
     users: dict[int, str] | None = None,
 ) -> ImportPlan:
-    """Read a Label Studio JSON or JSON-MIN export into an import plan."""
+    """Read a Label Studio JSON or JSON-MIN export (text, or bytes from `json_text`) into an
+    import plan."""
     plan = ImportPlan(source=source)
     users = users or {}
     shared = SharedParts()
