@@ -279,3 +279,15 @@ def test_byte_order_marks_and_windows_line_ends(project_db, tmp_path) -> None:
         summary = import_labels_file(project_db, path, overwrite=True)
         assert summary.labels == 3, name
     assert set(labels(project_db)) == {(t, "ann") for t in TEXTS}
+
+
+def test_typed_keys_tell_apart_what_equality_joins() -> None:
+    from annotate.interchange.labels import typed_key
+
+    joined = [1, True, 1.0, "1", [1], {"a": 1}, {"a": True}, None, 0, False, ""]
+    assert len({typed_key(v) for v in joined}) == len(joined)
+    # Equal values built apart (not one shared object) give one key.
+    built = json.loads('[{"ref": "d1", "n": [1, 2]}, {"ref": "d1", "n": [1, 2]}]')
+    assert built[0] is not built[1] and typed_key(built[0]) == typed_key(built[1])
+    shared = "d" + str(1)
+    assert typed_key([shared, shared]) == typed_key(["d1", "d" + "1"])

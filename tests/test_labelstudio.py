@@ -208,6 +208,39 @@ def test_old_completions_int_and_object_completed_by_and_no_task_ids(project_db,
     }
 
 
+def test_annotations_with_the_same_choices_keep_their_own_person_and_flags(
+    project_db, users
+) -> None:
+    """Annotations that repeat one set of choices share a read label only when who made
+    them and their flags are the same too: 1 and true are different people, a result's
+    own id and an annotation's times are not part of the label."""
+    taxonomy = storage.get_taxonomy(project_db)
+    scale = scale_preset("confidence5").primary
+
+    def annotation(who, n, **flags):
+        value = {"choices": ["expert"]}
+        result = {"id": f"r{n}", "from_name": "source_type", "to_name": "text", "value": value}
+        return {"completed_by": who, "created_at": f"2024-05-0{n}", "result": [result], **flags}
+
+    texts = ["Un expert a parlé.", "Un autre expert a parlé.", "Un troisième expert."]
+    tasks = [
+        {"data": {"text": texts[0]}, "annotations": [annotation(1, 1), annotation(True, 2)]},
+        {"data": {"text": texts[1]}, "annotations": [annotation(1, 3), annotation(2, 4)]},
+        {"data": {"text": texts[2]}, "annotations": [annotation(1, 5, was_cancelled=True),
+                                                     annotation(1, 6, ground_truth=True)]},
+    ]  # fmt: skip
+    plan = parse_labelstudio(json.dumps(tasks), taxonomy, scale, users={1: "zoe", 2: "ana"})
+    assert plan.problems == []
+    read = [[(x.annotator, x.skipped, x.final) for x in s.labels] for s in plan.statements]
+    assert read == [
+        [("zoe", False, False), ("labelstudio_user", False, False)],
+        [("zoe", False, False), ("ana", False, False)],
+        [("zoe", True, False), ("zoe", False, True)],
+    ]
+    first, second = plan.statements[0].labels[0], plan.statements[1].labels[0]
+    assert first is second  # one read label for the repeated annotation
+
+
 MIN_ITEMS = [
     {
         "id": 1,

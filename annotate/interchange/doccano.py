@@ -129,8 +129,10 @@ class _Reading:
     plan: plans.ImportPlan
     taxonomy: Taxonomy
     scale: RatingScale
-    labels: dict[tuple[str, str], plans.ImportedLabel | None] = field(default_factory=dict)
-    statements: dict[tuple[str, str, str], plans.ImportedStatement] = field(default_factory=dict)
+    labels: dict[tuple[str, bytes], plans.ImportedLabel | None] = field(default_factory=dict)
+    statements: dict[tuple[str, bytes, bytes], plans.ImportedStatement] = field(
+        default_factory=dict
+    )
     shared: plans.SharedParts = field(default_factory=plans.SharedParts)
 
     def where(self, number: int) -> str:

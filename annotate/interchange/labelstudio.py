@@ -268,11 +268,11 @@ def _set_control(
         raise ValueError(f"from_name: unknown control {name!r}")
 
 
-_ReadAnnotations = dict[tuple[str, bool, bool, str], ImportedLabel]
-"""Labels already read, by what an annotation's label is made of: its person, the skip
-and final flags, and each result's control and value (not the result's own id nor the
-annotation's times, which differ every time). An export repeats a few such combinations
-over all its tasks."""
+_ReadAnnotations = dict[bytes, ImportedLabel]
+"""Labels already read, by the `typed_key` of what an annotation's label is made of: who
+made it, the skip and final flags, and each result's control and value (not the result's
+own id nor the annotation's times, which differ every time). An export repeats a few such
+combinations over all its tasks."""
 
 
 def _parse_annotation(
@@ -290,21 +290,28 @@ def _parse_annotation(
     if not isinstance(annotation, dict):
         problems.append(f"{_at(where)}: expected an object")
         return None
+    results = annotation.get("result", [])
+    controls = (
+        [(r.get("from_name"), r.get("value")) if isinstance(r, dict) else r for r in results]
+        if isinstance(results, list)
+        else None
+    )
+    get = annotation.get
+    key = typed_key(
+        (get("completed_by"), get("annotator"), get("was_cancelled"), get("ground_truth"), controls)
+    )
+    found = read.get(key)
+    if found is not None:
+        return found
+    if controls is None:
+        problems.append(f"{_at(where)}: field result: expected a list")
+        return None
     who = annotation.get("completed_by", annotation.get("annotator"))
     if isinstance(annotation.get("annotator"), str) and annotation["annotator"].strip():
         who = annotation["annotator"]
     name = annotator_name(who, users)
     skipped = bool(annotation.get("was_cancelled", False))
     final = bool(annotation.get("ground_truth", False))
-    results = annotation.get("result", [])
-    if not isinstance(results, list):
-        problems.append(f"{_at(where)}: field result: expected a list")
-        return None
-    controls = [(r.get("from_name"), r.get("value")) if isinstance(r, dict) else r for r in results]
-    key = (name, skipped, final, typed_key(controls))
-    found = read.get(key)
-    if found is not None:
-        return found
     fields: dict[str, Any] = {"annotator": name, "skipped": skipped, "final": final}
     before = len(problems)
     for i, result in enumerate(results):
