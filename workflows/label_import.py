@@ -271,23 +271,31 @@ def import_labels(
     users = user_ids(db)
     new_users: dict[str, str] = {}
     if with_labels:
-        for item in plan.statements:
-            for label in item.labels:
-                folded = label.annotator.casefold()
-                if folded in users or folded in new_users:
-                    continue
-                try:
-                    User(name=label.annotator)
-                except ValidationError:
-                    problems.append(
-                        f"{item.where}: field annotator: {label.annotator!r} cannot be an "
-                        "account name (letters, digits, spaces and . @ + - _ only)"
-                    )
-                    continue
-                new_users[folded] = label.annotator
+        # A file names a few people many times: each name is checked once, and only a name
+        # that cannot be an account sends the check back to every label that carries it.
+        named = {label.annotator: None for item in plan.statements for label in item.labels}
+        refused: set[str] = set()
+        for name in named:
+            folded = name.casefold()
+            if folded in users or folded in new_users:
+                continue
+            try:
+                User(name=name)
+            except ValidationError:
+                refused.add(name)
+                continue
+            new_users[folded] = name
+        problems += [
+            f"{item.where}: field annotator: {label.annotator!r} cannot be an account name "
+            "(letters, digits, spaces and . @ + - _ only)"
+            for item in (plan.statements if refused else [])
+            for label in item.labels
+            if label.annotator in refused
+        ]
     if problems:
         raise interchange.LabelImportError(problems)
     summary = ImportSummary(statements_matched=len(matched), labels_skipped=plan.skipped_labels)
+    created: set[int] = set()  # statements this import adds: none of them has a label yet
     with write(db):
         if rebuilt:
             hashes = [parsed.content_hash for parsed, _ in rebuilt]
@@ -308,9 +316,11 @@ def import_labels(
                     )
                 if parsed.content_hash in before:
                     summary.statements_matched += len(ids)
+                else:
+                    created.update(ids)
                 matched.update(zip(indexes, ids, strict=True))
         if with_labels:
-            _write_labels(db, plan, matched, users, new_users, overwrite, summary)
+            _write_labels(db, plan, matched, created, users, new_users, overwrite, summary)
     return summary
 
 
@@ -336,6 +346,7 @@ def _write_labels(
     db: Database,
     plan: interchange.ImportPlan,
     matched: dict[int, int],
+    new_statements: set[int],
     users: dict[str, int],
     new_users: dict[str, str],
     overwrite: bool,
@@ -395,7 +406,7 @@ def _write_labels(
     )
     if twice:
         raise interchange.LabelImportError(twice)
-    existing = existing_labels(db, pairs)
+    existing = existing_labels(db, [pair for pair in pairs if pair[0] not in new_statements])
     conflicts = [
         f"{where}: field annotations: {names.get(v.annotator_id, v.annotator_id)} already "
         "has a label on this statement; nothing was imported (use --overwrite to replace "

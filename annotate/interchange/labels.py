@@ -197,6 +197,7 @@ def apply_mapping(plan: ImportPlan, taxonomy: Taxonomy, labels: LabelMapping) ->
     seen: dict[int, tuple[ImportedLabel, ImportedLabel, list[tuple[str, str]]]] = {}
     for item in plan.statements:
         kept: list[ImportedLabel] = []
+        changed = False
         for label in item.labels:
             found = seen.get(id(label))
             if found is None:
@@ -204,6 +205,7 @@ def apply_mapping(plan: ImportPlan, taxonomy: Taxonomy, labels: LabelMapping) ->
             _, new, unknown = found
             if unknown and labels.unmapped == "skip":
                 plan.skipped_labels += 1
+                changed = True
                 continue
             for field, value in unknown:
                 plan.problems.append(
@@ -211,7 +213,9 @@ def apply_mapping(plan: ImportPlan, taxonomy: Taxonomy, labels: LabelMapping) ->
                     f"{label.annotator}); map it with --map {value}=OURS or use --unmapped skip"
                 )
             kept.append(new)
-        item.labels = kept
+            changed = changed or new is not label
+        if changed:  # most statements keep their labels: no model assignment for them
+            item.labels = kept
 
 
 _INDEXES: dict[int, tuple[Taxonomy, dict[str, str]]] = {}
