@@ -399,13 +399,16 @@ def _write_labels(
             )
     names = {uid: name for name, uid in users.items()}
     pairs = [(v.statement_id, v.annotator_id) for _, v in labels]
-    twice = _labelled_twice(
-        [(where, pair) for (where, _), pair in zip(labels, pairs, strict=True)]
-        + [(where, (v.statement_id, -1)) for where, v in finals],
-        names,
-    )
-    if twice:
-        raise interchange.LabelImportError(twice)
+    # Only statements of the file stored as one (a text the file holds twice) can give
+    # one person two labels on a stored statement.
+    if len(set(matched.values())) < len(matched):
+        twice = _labelled_twice(
+            [(where, pair) for (where, _), pair in zip(labels, pairs, strict=True)]
+            + [(where, (v.statement_id, -1)) for where, v in finals],
+            names,
+        )
+        if twice:
+            raise interchange.LabelImportError(twice)
     existing = existing_labels(db, [pair for pair in pairs if pair[0] not in new_statements])
     conflicts = [
         f"{where}: field annotations: {names.get(v.annotator_id, v.annotator_id)} already "
