@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Protocol
 
 from sqlite_utils import Database
@@ -47,13 +48,13 @@ _STATEMENT_SQL = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _LABEL_FIELDS = (
-    "source_type", "also_cites", "confidence", "extra_ratings", "who", "cue", "note",
-    "skipped", "unsure", "flagged", "suggestion_shown", "suggested_type", "taxonomy_version",
+    "source_type", "confidence", "who", "cue", "note", "skipped", "unsure", "flagged",
+    "suggestion_shown", "suggested_type", "taxonomy_version", "also_cites", "extra_ratings",
 )  # fmt: skip
 _LABEL_COLUMNS = ", ".join(_LABEL_FIELDS)
 _ALWAYS = object()
 _COLUMN_DEFAULTS = (
-    _ALWAYS, "[]", _ALWAYS, "{}", "", "", "", 0, 0, 0, 0, None, _ALWAYS,
+    _ALWAYS, _ALWAYS, "", "", "", 0, 0, 0, 0, None, _ALWAYS, "[]", "{}",
 )  # fmt: skip
 """Each label column's value in `_fields` when a label leaves it at its default, which is
 the column's DEFAULT in the schema (a test holds the two together). A batch binds only the
@@ -196,22 +197,13 @@ def bulk_add_documents(db: Database, documents: Sequence[ParsedDocument]) -> tup
     return len(document_rows), len(statement_rows)
 
 
+_PLAIN_FIELDS = attrgetter(*_LABEL_FIELDS[:-2])  # all but the two JSON ones, read in C
+
+
 def _fields(value: LabelValues) -> tuple:
-    return (
-        value.source_type,
-        _json(value.also_cites),
-        value.confidence,
-        _json(value.extra_ratings),
-        value.who,
-        value.cue,
-        value.note,
-        int(value.skipped),
-        int(value.unsure),
-        int(value.flagged),
-        int(value.suggestion_shown),
-        value.suggested_type,
-        value.taxonomy_version,
-    )
+    """A label's column values in `_LABEL_FIELDS` order (flags stay booleans: SQLite
+    stores them as the integers 0 and 1)."""
+    return (*_PLAIN_FIELDS(value), _json(value.also_cites), _json(value.extra_ratings))
 
 
 def bulk_add_annotations(

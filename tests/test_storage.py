@@ -315,6 +315,12 @@ def test_a_bulk_batch_keeps_every_value_a_single_label_sets(project_db, users, d
     assert (third.skipped, third.source_type, third.confidence) == (True, None, None)
     history = storage.annotation_history(project_db, s2.id)
     assert [a.note for _, a in history] == ["second hand"]
+    stored_flags = project_db.execute(
+        "SELECT DISTINCT typeof(skipped), typeof(unsure), skipped + unsure + flagged "
+        "FROM annotations WHERE statement_id = ?",
+        [s2.id],
+    ).fetchall()
+    assert stored_flags == [("integer", "integer", 2)]  # flags are the integers 0 and 1
 
 
 def test_bulk_label_defaults_are_the_schemas(project_db) -> None:

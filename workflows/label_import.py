@@ -14,6 +14,8 @@ from __future__ import annotations
 import codecs
 import gc
 import json
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Literal, TypedDict, Unpack
 
@@ -360,16 +362,18 @@ def _write_labels(
     version = get_taxonomy(db).version
     labels: list[tuple[str, NewLabel]] = []
     finals: list[tuple[str, AdjudicationInput]] = []
+    # Labels of a file share a few read labels: each one's record maker is built once.
+    makers: dict[int, Callable[[int], NewLabel]] = {}
     for index, item in enumerate(plan.statements):
+        statement_id = matched[index]
         for label in item.labels:
-            uid = users[label.annotator.casefold()]
             if label.final:
                 finals.append(
                     (
                         item.where,
                         AdjudicationInput(
-                            statement_id=matched[index],
-                            editor_id=uid,
+                            statement_id=statement_id,
+                            editor_id=users[label.annotator.casefold()],
                             source_type=label.source_type,
                             also_cites=label.also_cites,
                             confidence=label.confidence,
@@ -379,24 +383,22 @@ def _write_labels(
                     )
                 )
                 continue
-            labels.append(
-                (
-                    item.where,
-                    # Every value was checked when the file was read (ImportedLabel has the
-                    # limits of a saved label, keys are resolved): no second validation.
-                    NewLabel(
-                        statement_id=matched[index],
-                        annotator_id=uid,
-                        source_type=None if label.skipped else label.source_type,
-                        also_cites=label.also_cites,
-                        confidence=label.confidence,
-                        note=label.note,
-                        skipped=label.skipped,
-                        suggested_type=label.suggested_type,
-                        taxonomy_version=version,
-                    ),
+            make = makers.get(id(label))
+            if make is None:
+                # Every value was checked when the file was read (ImportedLabel has the
+                # limits of a saved label, keys are resolved): no second validation.
+                make = makers[id(label)] = partial(
+                    NewLabel,
+                    annotator_id=users[label.annotator.casefold()],
+                    source_type=None if label.skipped else label.source_type,
+                    also_cites=label.also_cites,
+                    confidence=label.confidence,
+                    note=label.note,
+                    skipped=label.skipped,
+                    suggested_type=label.suggested_type,
+                    taxonomy_version=version,
                 )
-            )
+            labels.append((item.where, make(statement_id)))
     names = {uid: name for name, uid in users.items()}
     pairs = [(v.statement_id, v.annotator_id) for _, v in labels]
     # Only statements of the file stored as one (a text the file holds twice) can give
