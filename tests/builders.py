@@ -7,6 +7,7 @@ one place.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import storage
 from annotate.core.models import AnnotationInput, Role, Statement
@@ -58,3 +59,17 @@ def sample_project(db_file: Path, user: str, role: Role, *, k: int) -> Path:
     storage.add_user(db, user, role, hash_password("correct horse battery"))
     db.close()
     return db_file
+
+
+def refused_import(db: storage.Database, path: Path, **options: Any) -> list[str]:
+    """The problems `import-labels` lists for a file it refuses, having written nothing."""
+    from annotate.interchange.labels import LabelImportError
+    from workflows.label_import import import_labels_file
+
+    before = storage.totals(db)
+    try:
+        import_labels_file(db, path, **options)
+    except LabelImportError as exc:
+        assert storage.totals(db) == before, "a refused import wrote something"
+        return exc.problems
+    raise AssertionError(f"{path.name} was imported")
