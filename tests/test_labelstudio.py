@@ -444,3 +444,14 @@ def test_a_users_listing_that_is_not_json_is_one_listed_problem(exported, tmp_pa
     assert info.value.problems == [
         "theirs.users.json: not a users listing (EOF while parsing an object at line 1 column 28)"
     ]
+
+
+def test_a_utf16_export_cut_short_is_a_problem_of_the_file(project_db, tmp_path) -> None:
+    """Named as Label Studio JSON or found to be one, a UTF-16 file that does not decode is
+    listed like any other problem of the file."""
+    path = tmp_path / "cut.json"
+    path.write_bytes(b"\xff\xfe" + "[]".encode("utf-16-le") + b"\x00")
+    for kind in ("auto", "labelstudio"):
+        assert refused_import(project_db, path, kind=kind) == [
+            "cut.json: not UTF-8 text (truncated data at byte offset 6)"
+        ]

@@ -11,13 +11,12 @@ name. A person's existing label is only replaced with `overwrite`.
 
 from __future__ import annotations
 
-import codecs
 import gc
 import json
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Literal, TypedDict, Unpack
+from typing import Literal, TypedDict, TypeVar, Unpack
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -50,6 +49,7 @@ __all__ = ["ImportSummary", "LabelFileKind", "import_labels", "import_labels_fil
 
 MAX_IMPORT_BYTES = 200_000_000
 LabelFileKind = Literal["auto", "labelstudio", "labelstudio-csv", "doccano", "doccano-csv"]
+_Text = TypeVar("_Text")
 
 
 class ImportSummary(BaseModel):
@@ -65,11 +65,10 @@ class ImportSummary(BaseModel):
     """Accounts created for people named in the file: inactive until an admin activates them."""
 
 
-def detect_kind(path: Path, data: bytes) -> LabelFileKind:
-    """The shape of a labels file, from its name and its first bytes (a UTF-16 file, a
-    rarity, is decoded whole)."""
-    text = _decoded(path, data) if data.startswith(_UTF16_MARKS) else ""
-    head = text or data[:4096].removeprefix(codecs.BOM_UTF8).decode("utf-8", "replace")
+def detect_kind(path: Path, body: str | bytes) -> LabelFileKind:
+    """The shape of a labels file, from its name and its content as `interchange.json_text`
+    gives it (text when it was UTF-16, its bytes otherwise)."""
+    head = body[:4096] if isinstance(body, str) else body[:4096].decode("utf-8", "replace")
     start = head.lstrip()[:200]
     if path.suffix.lower() in (".csv", ".tsv"):
         first = start.splitlines()[0] if start else ""
@@ -78,18 +77,18 @@ def detect_kind(path: Path, data: bytes) -> LabelFileKind:
         return "labelstudio-csv" if labelstudio else "doccano-csv"
     if path.suffix.lower() == ".jsonl" or not start.startswith(("[", "{")):
         return "doccano"
-    if start.startswith("{") and ("\n{" in text.strip() or b"\n{" in data.strip()):
-        return "doccano"
+    if start.startswith("{"):  # one task, or JSON Lines: a line that starts an object
+        lines = "\n{" in body.strip() if isinstance(body, str) else b"\n{" in body.strip()
+        if lines:
+            return "doccano"
     return "labelstudio"
 
 
-_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-
-
-def _decoded(path: Path, data: bytes) -> str:
-    """A labels file as text (UTF-8, or UTF-16 with its byte-order mark)."""
+def _decoded(path: Path, data: bytes, decode: Callable[[bytes], _Text]) -> _Text:
+    """A labels file decoded by `decode` (`interchange.decode` or `json_text`); a file
+    that is not UTF-8 (or UTF-16 with its byte-order mark) is a problem of the file."""
     try:
-        return interchange.decode(data)
+        return decode(data)
     except UnicodeDecodeError as exc:
         raise interchange.LabelImportError(
             [f"{path.name}: not UTF-8 text ({exc.reason} at byte offset {exc.start})"]
@@ -113,8 +112,9 @@ def read_plan(
     to their parsers as bytes (`interchange.json_text`)."""
     path = Path(path)
     data = interchange.read_limited(path, max_bytes)
+    body = _decoded(path, data, interchange.json_text)
     if kind == "auto":
-        kind = detect_kind(path, data)
+        kind = detect_kind(path, body)
 
     def listing(side: Path) -> str:
         """A users or labels file that goes with the export (JSON, UTF-8)."""
@@ -132,14 +132,16 @@ def read_plan(
             ) from None
         if kind == "labelstudio":
             return interchange.parse_labelstudio(
-                interchange.json_text(data), taxonomy, scale, source=path.name, users=users
+                body, taxonomy, scale, source=path.name, users=users
             )
+        text = _decoded(path, data, interchange.decode)
         return interchange.parse_labelstudio_csv(
-            _decoded(path, data), taxonomy, scale, source=path.name, users=users
+            text, taxonomy, scale, source=path.name, users=users
         )
     if kind == "doccano-csv":
+        text = _decoded(path, data, interchange.decode)
         return interchange.parse_doccano_csv(
-            _decoded(path, data), taxonomy, scale, default_user=default_user, source=path.name
+            text, taxonomy, scale, default_user=default_user, source=path.name
         )
     names = None
     if labels_file is not None:
@@ -150,7 +152,7 @@ def read_plan(
                 [f"{labels_file.name}: not a doccano labels file ({exc})"]
             ) from None
     return interchange.parse_doccano(
-        interchange.json_text(data),
+        body,
         taxonomy,
         scale,
         default_user=default_user,
@@ -287,13 +289,14 @@ def import_labels(
                 refused.add(name)
                 continue
             new_users[folded] = name
-        problems += [
-            f"{item.where}: field annotator: {label.annotator!r} cannot be an account name "
-            "(letters, digits, spaces and . @ + - _ only)"
-            for item in (plan.statements if refused else [])
-            for label in item.labels
-            if label.annotator in refused
-        ]
+        if refused:
+            problems += [
+                f"{item.where}: field annotator: {label.annotator!r} cannot be an account "
+                "name (letters, digits, spaces and . @ + - _ only)"
+                for item in plan.statements
+                for label in item.labels
+                if label.annotator in refused
+            ]
     if problems:
         raise interchange.LabelImportError(problems)
     summary = ImportSummary(statements_matched=len(matched), labels_skipped=plan.skipped_labels)

@@ -42,23 +42,21 @@ CSV_LABEL_SEPARATOR = "#"
 _UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def decode(data: bytes) -> str:
-    """doccano files are UTF-8; its CSVs may also be UTF-16 (with a byte-order mark).
-    Raises UnicodeDecodeError."""
-    if data.startswith(_UTF16_MARKS):
-        return data.decode("utf-16")
-    # What the utf-8-sig codec does, at the speed of the built-in UTF-8 decoder.
-    return data.removeprefix(codecs.BOM_UTF8).decode()
-
-
 def json_text(data: bytes) -> str | bytes:
     """A JSON or JSON Lines file as pydantic-core reads it best: UTF-8 stays bytes (the
     reader checks the encoding itself and names the line and column of a bad byte, and
     the whole file is never copied into a string), without its byte-order mark; UTF-16
-    is decoded."""
+    (with its mark) is decoded. Raises UnicodeDecodeError."""
     if data.startswith(_UTF16_MARKS):
         return data.decode("utf-16")
     return data.removeprefix(codecs.BOM_UTF8)
+
+
+def decode(data: bytes) -> str:
+    """doccano files are UTF-8; its CSVs may also be UTF-16 (with a byte-order mark).
+    Raises UnicodeDecodeError."""
+    text = json_text(data)
+    return text if isinstance(text, str) else text.decode()
 
 
 def json_lines(text: str | bytes) -> Sequence[str | bytes]:
@@ -122,14 +120,13 @@ class _Reading:
     A doccano file writes a statement once per label, and repeats a few label lists many
     times. A line whose text and `meta` (by `typed_key`) were already read adds its label
     to that statement, which is what `merge_statements` would do, without checking the
-    statement again; a label list read without a problem is kept, and lines that repeat it
-    share its (frozen) label. Lines that differ only in a `meta` field the statement does
-    not keep are merged later by `merge_statements`."""
+    statement again; lines that repeat a person's label list share its (frozen) label
+    (`SharedParts.read_label`). Lines that differ only in a `meta` field the statement
+    does not keep are merged later by `merge_statements`."""
 
     plan: plans.ImportPlan
     taxonomy: Taxonomy
     scale: RatingScale
-    labels: dict[tuple[str, bytes], plans.ImportedLabel | None] = field(default_factory=dict)
     statements: dict[tuple[str, bytes, bytes], plans.ImportedStatement] = field(
         default_factory=dict
     )
@@ -140,19 +137,13 @@ class _Reading:
         return f"{self.plan.source}: line {number}"
 
     def label(self, number: int, user: str, values: Any) -> plans.ImportedLabel | None:
-        key = (user, plans.typed_key(values))
-        found = self.labels.get(key, _UNREAD)
-        if found is not _UNREAD:
-            return found
-        problems = self.plan.problems
-        before = len(problems)
-        label = _label(user, values, self.where(number), self.taxonomy, self.scale, problems)
-        if len(problems) == before:
-            self.labels[key] = label
-        return label
+        return self.shared.read_label(
+            (user, values), self.plan.problems, self._read, number, user, values
+        )
 
-
-_UNREAD: Any = object()  # a label list not read yet (one read as no label is kept as None)
+    def _read(self, number: int, user: str, values: Any) -> plans.ImportedLabel | None:
+        where = self.where(number)
+        return _label(user, values, where, self.taxonomy, self.scale, self.plan.problems)
 
 
 def _add(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import marshal
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -112,6 +113,7 @@ class SharedParts:
     def __init__(self) -> None:
         self._documents: dict[bytes, ImportedDocument] = {}
         self._labels: dict[bytes, ImportedLabel] = {}
+        self._read: dict[bytes, ImportedLabel | None] = {}
 
     def document(self, value: Any) -> ImportedDocument:
         """The checked document (raises ValidationError), found by its `typed_key`."""
@@ -128,6 +130,31 @@ class SharedParts:
         if found is None:
             found = self._labels[key] = ImportedLabel(**fields)
         return found
+
+    def read_label(
+        self,
+        raw: Any,
+        problems: list[str],
+        read: Callable[..., ImportedLabel | None],
+        *args: Any,
+    ) -> ImportedLabel | None:
+        """The label `read(*args)` makes of raw values (a doccano line's person and label list, a
+        Label Studio annotation's person, flags and controls), kept by their `typed_key`
+        when reading them listed no problem: a file repeats a few such values over all its
+        lines or tasks, and those are not read again. A reading with a problem is not
+        kept, so each line or task that repeats it lists the problem."""
+        key = typed_key(raw)
+        found = self._read.get(key, _UNREAD)
+        if found is not _UNREAD:
+            return found
+        before = len(problems)
+        label = read(*args)
+        if len(problems) == before:
+            self._read[key] = label
+        return label
+
+
+_UNREAD: Any = object()  # raw values not read yet (a reading that gave no label keeps None)
 
 
 class LabelMapping(BaseModel):

@@ -38,7 +38,6 @@ from annotate.interchange.labels import (
     json_reason,
     label_key,
     statement_meta,
-    typed_key,
 )
 
 TO_NAME = "text"
@@ -268,73 +267,70 @@ def _set_control(
         raise ValueError(f"from_name: unknown control {name!r}")
 
 
-_ReadAnnotations = dict[bytes, ImportedLabel]
-"""Labels already read, by the `typed_key` of what an annotation's label is made of: who
-made it, the skip and final flags, and each result's control and value (not the result's
-own id nor the annotation's times, which differ every time). An export repeats a few such
-combinations over all its tasks."""
-
-
 def _parse_annotation(
     annotation: Any,
-    where: tuple[str, str, int],
+    where: str,
     taxonomy: Taxonomy,
     scale: RatingScale,
     users: dict[int, str],
     problems: list[str],
     shared: SharedParts,
-    read: _ReadAnnotations,
 ) -> ImportedLabel | None:
-    """One annotation's label; `where` is (task, list name, index), put into words only
-    for a problem."""
+    """One annotation's label. What it is made of (who made it, the skip and final flags,
+    and each result's control and value; not a result's own id nor the annotation's
+    times, which differ every time) repeats over an export's tasks, and is read once."""
     if not isinstance(annotation, dict):
-        problems.append(f"{_at(where)}: expected an object")
+        problems.append(f"{where}: expected an object")
         return None
     results = annotation.get("result", [])
-    controls = (
-        [(r.get("from_name"), r.get("value")) if isinstance(r, dict) else r for r in results]
-        if isinstance(results, list)
-        else None
-    )
-    get = annotation.get
-    key = typed_key(
-        (get("completed_by"), get("annotator"), get("was_cancelled"), get("ground_truth"), controls)
-    )
-    found = read.get(key)
-    if found is not None:
-        return found
-    if controls is None:
-        problems.append(f"{_at(where)}: field result: expected a list")
+    if not isinstance(results, list):
+        problems.append(f"{where}: field result: expected a list")
         return None
+    get = annotation.get
+    controls = [(r.get("from_name"), r.get("value")) if isinstance(r, dict) else r for r in results]
+    raw = (
+        get("completed_by"),
+        get("annotator"),
+        get("was_cancelled"),
+        get("ground_truth"),
+        controls,
+    )
+    return shared.read_label(
+        raw, problems, _read_annotation, annotation, results, where, taxonomy, scale, users,
+        problems, shared,
+    )  # fmt: skip
+
+
+def _read_annotation(
+    annotation: dict[str, Any],
+    results: list[Any],
+    where: str,
+    taxonomy: Taxonomy,
+    scale: RatingScale,
+    users: dict[int, str],
+    problems: list[str],
+    shared: SharedParts,
+) -> ImportedLabel | None:
     who = annotation.get("completed_by", annotation.get("annotator"))
     if isinstance(annotation.get("annotator"), str) and annotation["annotator"].strip():
         who = annotation["annotator"]
-    name = annotator_name(who, users)
-    skipped = bool(annotation.get("was_cancelled", False))
-    final = bool(annotation.get("ground_truth", False))
-    fields: dict[str, Any] = {"annotator": name, "skipped": skipped, "final": final}
-    before = len(problems)
+    fields: dict[str, Any] = {"annotator": annotator_name(who, users)}
+    fields["skipped"] = bool(annotation.get("was_cancelled", False))
+    fields["final"] = bool(annotation.get("ground_truth", False))
     for i, result in enumerate(results):
+        at = f"{where}: field result[{i}]"
         if not isinstance(result, dict):
-            problems.append(f"{_at(where)}: field result[{i}]: expected an object")
+            problems.append(f"{at}: expected an object")
             continue
         try:
             _set_control(fields, result.get("from_name"), result.get("value"), scale, taxonomy)
         except ValueError as exc:
-            problems.append(f"{_at(where)}: field result[{i}].{exc}")
+            problems.append(f"{at}.{exc}")
     try:
-        label = shared.label(fields)
+        return shared.label(fields)
     except ValidationError as exc:
-        problems.append(field_problem(_at(where), "", exc))
+        problems.append(field_problem(where, "", exc))
         return None
-    if len(problems) == before:
-        read[key] = label
-    return label
-
-
-def _at(where: tuple[str, str, int]) -> str:
-    task, field, index = where
-    return f"{task}: {field}[{index}]"
 
 
 def _document(
@@ -444,7 +440,6 @@ def parse_labelstudio(
     plan = ImportPlan(source=source)
     users = users or {}
     shared = SharedParts()
-    read: _ReadAnnotations = {}
     try:
         tasks = pydantic_core.from_json(text)
     except ValueError as exc:  # "... at line L column C"
@@ -470,9 +465,8 @@ def parse_labelstudio(
         key = "annotations" if "annotations" in item else "completions"
         labels = []
         for k, annotation in enumerate(item.get(key) or []):
-            label = _parse_annotation(
-                annotation, (where, key, k), taxonomy, scale, users, plan.problems, shared, read
-            )
+            at = f"{where}: {key}[{k}]"
+            label = _parse_annotation(annotation, at, taxonomy, scale, users, plan.problems, shared)
             if label is not None:
                 labels.append(label)
         suggestion = None
