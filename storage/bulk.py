@@ -47,18 +47,19 @@ _STATEMENT_SQL = (
     'INSERT INTO statements (id, document_id, position, start, "end", text, kind) '
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-_LABEL_FIELDS = (
-    "source_type", "confidence", "who", "cue", "note", "skipped", "unsure", "flagged",
-    "suggestion_shown", "suggested_type", "taxonomy_version", "also_cites", "extra_ratings",
-)  # fmt: skip
-_LABEL_COLUMNS = ", ".join(_LABEL_FIELDS)
 _ALWAYS = object()
-_COLUMN_DEFAULTS = (
-    _ALWAYS, _ALWAYS, "", "", "", 0, 0, 0, 0, None, _ALWAYS, "[]", "{}",
-)  # fmt: skip
-"""Each label column's value in `_fields` when a label leaves it at its default, which is
-the column's DEFAULT in the schema (a test holds the two together). A batch binds only the
-columns some of its labels set: binding a value costs more than SQLite's filling it in."""
+_LABEL_DEFAULTS: dict[str, object] = {
+    "source_type": _ALWAYS, "confidence": _ALWAYS, "who": "", "cue": "", "note": "",
+    "skipped": 0, "unsure": 0, "flagged": 0, "suggestion_shown": 0, "suggested_type": None,
+    "taxonomy_version": _ALWAYS, "also_cites": "[]", "extra_ratings": "{}",
+}  # fmt: skip
+"""Each label column, with its value in `_fields` when a label leaves it at its default,
+which is the column's DEFAULT in the schema (a test holds the two together); `_ALWAYS`
+marks a column every batch binds. A batch binds only the columns some of its labels set:
+binding a value costs more than SQLite's filling it in."""
+_LABEL_FIELDS = tuple(_LABEL_DEFAULTS)
+_COLUMN_DEFAULTS = tuple(_LABEL_DEFAULTS.values())
+_LABEL_COLUMNS = ", ".join(_LABEL_FIELDS)
 _REVISION_SQL = (
     "INSERT INTO annotation_revisions (annotation_id, statement_id, annotator_id, revision, "
     f"deleted, {_LABEL_COLUMNS}, created_at, imported, import_source) "
