@@ -118,10 +118,10 @@ def build_project(
 
     def flush() -> None:
         started = time.perf_counter()
-        docs, statements = bulk_add_documents(db, batch)
+        stored = bulk_add_documents(db, batch)
         stats.import_seconds += time.perf_counter() - started
-        stats.documents += docs
-        stats.statements += statements
+        stats.documents += stored.documents
+        stats.statements += stored.statements
         batch.clear()
         if progress:
             print(f"\r  documents: {stats.documents:,}", end="", file=sys.stderr, flush=True)

@@ -4,22 +4,25 @@
 interactive user needs; loading a corpus of 100,000 articles that way spends its time on
 commits. These functions write a whole batch in one transaction with `executemany`, keep
 the same guarantees (offsets slice exactly, a batch is all or nothing, every label has its
-first revision) and refresh the derived statement columns once per batch.
+first revision) and refresh the derived statement columns once per batch. New statements
+that come with their labels (an import that creates documents) are written once, with
+those columns computed from their labels, instead of being written bare and rewritten.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from sqlite_utils import Database
 
 from annotate.agreement.disagreement import statement_disagreement
 from annotate.core.models import utcnow
+from storage import dialect
 from storage.annotations import advance_frontier
 from storage.errors import StorageError
 from storage.project import bump_queue_generation
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NewLabel",
+    "StoredDocuments",
     "add_inactive_users",
     "bulk_add_annotations",
     "bulk_add_documents",
@@ -44,9 +48,13 @@ _DOCUMENT_SQL = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
 )
 _STATEMENT_SQL = (
-    'INSERT INTO statements (id, document_id, position, start, "end", text, kind) '
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    'INSERT INTO statements (id, document_id, position, start, "end", text, kind, '
+    "label_count, disagreement, flag_count, is_open) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    f"{open_expression('?8', kind='?7', document_id='?2')})"
 )
+_NO_LABELS = (0, 0.0, 0)
+"""label_count, disagreement and flag_count of a statement without labels."""
 _ALWAYS = object()
 _LABEL_DEFAULTS: dict[str, object] = {
     "source_type": _ALWAYS, "confidence": _ALWAYS, "who": "", "cue": "", "note": "",
@@ -131,11 +139,38 @@ def _next_id(db: Database, table: str) -> int:
     return db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
 
 
-def bulk_add_documents(db: Database, documents: Sequence[ParsedDocument]) -> tuple[int, int]:
-    """Store a batch of parsed documents in one transaction; returns (documents, statements).
+class StoredDocuments(NamedTuple):
+    """What `bulk_add_documents` stored."""
+
+    documents: int
+    statements: int
+    labels: int
+    statement_ids: list[list[int] | None]
+    """Per document of the batch, the ids of its statements in position order; None for a
+    document skipped because its text is already stored."""
+
+
+LabelsOf = Callable[[list[list[int] | None]], Sequence["LabelValues"]]
+"""Given `StoredDocuments.statement_ids`, the first labels of those new statements."""
+
+
+def bulk_add_documents(
+    db: Database,
+    documents: Sequence[ParsedDocument],
+    *,
+    labels: LabelsOf | None = None,
+    imported_from: str | None = None,
+) -> StoredDocuments:
+    """Store a batch of parsed documents in one transaction.
 
     Documents whose text is already stored (same content hash, here or earlier in the
     batch) are skipped. A statement whose offsets do not slice its text aborts the batch.
+
+    With `labels` (and `imported_from`, as for `bulk_add_annotations`), the first labels
+    of the new statements are stored in the same transaction: `labels` gets the ids the
+    statements will have and returns labels on those statements only. The labels are
+    written first (references are checked at commit), so that each statement is written
+    once, with its label count, disagreement and open state computed from them.
     """
     now = utcnow().isoformat()
     with write(db):
@@ -150,12 +185,14 @@ def bulk_add_documents(db: Database, documents: Sequence[ParsedDocument]) -> tup
                     f"SELECT content_hash FROM documents WHERE content_hash IN ({marks})", chunk
                 )
             )
-        document_id = first_document = _next_id(db, "documents")
-        statement_id = _next_id(db, "statements")
+        document_id = _next_id(db, "documents")
+        statement_id = first_statement = _next_id(db, "statements")
         document_rows: list[tuple] = []
         statement_rows: list[tuple] = []
+        statement_ids: list[list[int] | None] = []
         for doc in documents:
             if doc.content_hash in known:
+                statement_ids.append(None)
                 continue
             known.add(doc.content_hash)
             if not doc.text:
@@ -177,6 +214,7 @@ def bulk_add_documents(db: Database, documents: Sequence[ParsedDocument]) -> tup
                 )
             )
             text = doc.text
+            statement_ids.append(list(range(statement_id, statement_id + len(doc.statements))))
             for position, s in enumerate(doc.statements):
                 if not 0 <= s.start < s.end <= len(text) or text[s.start : s.end] != s.text:
                     raise StorageError(
@@ -189,13 +227,22 @@ def bulk_add_documents(db: Database, documents: Sequence[ParsedDocument]) -> tup
                 statement_id += 1
             document_id += 1
         db.conn.executemany(_DOCUMENT_SQL, document_rows)
-        db.conn.executemany(_STATEMENT_SQL, statement_rows)
-        db.execute(
-            f"UPDATE statements SET is_open = {open_expression()} WHERE document_id >= ?",
-            [first_document],
+        stats: dict[int, tuple[int, float, int]] = {}
+        values: Sequence[LabelValues] = []
+        if labels is not None:
+            values = labels(statement_ids)
+            created = range(first_statement, statement_id)
+            if any(value.statement_id not in created for value in values):
+                raise StorageError("bulk labels: a label of a statement this batch does not add")
+            db.execute(dialect.DEFER_FOREIGN_KEYS)
+            _insert_labels(db, values, imported_from)
+            stats = _statement_stats(db, {value.statement_id for value in values})
+        db.conn.executemany(
+            _STATEMENT_SQL, [(*row, *stats.get(row[0], _NO_LABELS)) for row in statement_rows]
         )
+        _advance_frontiers(db, values)
         bump_queue_generation(db)
-    return len(document_rows), len(statement_rows)
+    return StoredDocuments(len(document_rows), len(statement_rows), len(values), statement_ids)
 
 
 _PLAIN_FIELDS = attrgetter(*_LABEL_FIELDS[:-2])  # all but the two JSON ones, read in C
@@ -216,40 +263,50 @@ def bulk_add_annotations(
     load adds labels, it does not edit them (see `bulk_revise_annotations`). With
     `imported_from` (a file name) the revisions are marked as imported from it.
     """
+    with write(db):
+        _insert_labels(db, labels, imported_from)
+        _refresh_stats(db, {value.statement_id for value in labels})
+        _advance_frontiers(db, labels)
+    return len(labels)
+
+
+def _insert_labels(db: Database, labels: Sequence[LabelValues], imported_from: str | None) -> None:
+    """The labels and their first revisions (inside the caller's transaction)."""
     now = utcnow().isoformat()
     mark = (1, imported_from) if imported_from is not None else (0, "")
-    with write(db):
-        first = _next_id(db, "annotations")
-        statement_ids = [value.statement_id for value in labels]
-        annotator_ids = [value.annotator_id for value in labels]
-        columns = list(zip(*map(_fields, labels), strict=True)) or [()] * len(_LABEL_FIELDS)
-        names, bound = ["id", "statement_id", "annotator_id"], []
-        for name, column, default in zip(_LABEL_FIELDS, columns, _COLUMN_DEFAULTS, strict=True):
-            if default is _ALWAYS or column.count(default) != len(column):
-                names.append(name)
-                bound.append(column)
-        stamps = [now] * len(labels)
-        sql = (
-            f"INSERT INTO annotations (revision, deleted, created_at, updated_at, "
-            f"{', '.join(names)}) VALUES (1, 0, {', '.join('?' * (len(names) + 2))})"
+    first = _next_id(db, "annotations")
+    statement_ids = [value.statement_id for value in labels]
+    annotator_ids = [value.annotator_id for value in labels]
+    columns = list(zip(*map(_fields, labels), strict=True)) or [()] * len(_LABEL_FIELDS)
+    names, bound = ["id", "statement_id", "annotator_id"], []
+    for name, column, default in zip(_LABEL_FIELDS, columns, _COLUMN_DEFAULTS, strict=True):
+        if default is _ALWAYS or column.count(default) != len(column):
+            names.append(name)
+            bound.append(column)
+    stamps = [now] * len(labels)
+    sql = (
+        f"INSERT INTO annotations (revision, deleted, created_at, updated_at, "
+        f"{', '.join(names)}) VALUES (1, 0, {', '.join('?' * (len(names) + 2))})"
+    )
+    ids = range(first, first + len(labels))
+    try:
+        db.conn.executemany(
+            sql, zip(stamps, stamps, ids, statement_ids, annotator_ids, *bound, strict=True)
         )
-        ids = range(first, first + len(labels))
-        try:
-            db.conn.executemany(
-                sql, zip(stamps, stamps, ids, statement_ids, annotator_ids, *bound, strict=True)
-            )
-        except Exception as exc:  # sqlite3.IntegrityError: a pair labelled twice
-            raise StorageError(f"bulk labels: {exc}") from None
-        # Each first revision is a copy of the row just written: copied by SQLite, the
-        # values are neither rebuilt nor bound a second time.
-        db.execute(_FIRST_REVISIONS_SQL, [*mark, first, first + len(labels) - 1])
-        _refresh_stats(db, set(statement_ids))
-        by_annotator: dict[int, list[int]] = defaultdict(list)
-        for annotator, statement in zip(annotator_ids, statement_ids, strict=True):
-            by_annotator[annotator].append(statement)
-        for annotator, labelled in by_annotator.items():
-            advance_frontier(db, annotator, labelled)
-    return len(labels)
+    except Exception as exc:  # sqlite3.IntegrityError: a pair labelled twice
+        raise StorageError(f"bulk labels: {exc}") from None
+    # Each first revision is a copy of the row just written: copied by SQLite, the
+    # values are neither rebuilt nor bound a second time.
+    db.execute(_FIRST_REVISIONS_SQL, [*mark, first, first + len(labels) - 1])
+
+
+def _advance_frontiers(db: Database, labels: Sequence[LabelValues]) -> None:
+    """Each annotator's queue frontier moves past the statements they labelled."""
+    by_annotator: dict[int, list[int]] = defaultdict(list)
+    for value in labels:
+        by_annotator[value.annotator_id].append(value.statement_id)
+    for annotator, labelled in by_annotator.items():
+        advance_frontier(db, annotator, labelled)
 
 
 def bulk_revise_annotations(
@@ -304,7 +361,19 @@ def refresh_statements(db: Database) -> None:
 
 
 def _refresh_stats(db: Database, touched: set[int]) -> None:
-    """Recompute label count, disagreement and flags of the statements a batch touched.
+    """Recompute label count, disagreement, flags and open state of the statements a
+    batch touched."""
+    stats = _statement_stats(db, touched)
+    db.conn.executemany(
+        "UPDATE statements SET label_count = ?1, disagreement = ?2, flag_count = ?3, "
+        f"is_open = {open_expression('?1')} WHERE id = ?4",
+        [(*stats[statement_id], statement_id) for statement_id in sorted(stats)],
+    )
+
+
+def _statement_stats(db: Database, touched: set[int]) -> dict[int, tuple[int, float, int]]:
+    """{statement id: (label count, disagreement, flag count)} of these statements, from
+    their live labels as stored (the statements rows themselves are not read).
 
     SQLite gathers each statement's live labels in one grouped pass (types and their
     confidences as text; type keys are letters, digits and underscores, so a comma
@@ -332,7 +401,7 @@ def _refresh_stats(db: Database, touched: set[int]) -> None:
             rows = db.execute(select.format(where=f"statement_id IN ({marks})"), chunk)
             found.update((row[0], row[1:]) for row in rows)
     known: dict[tuple[str | None, str | None], float] = {}
-    updates = []
+    stats = {}
     for statement_id in ordered:
         labelled, flags, types, confidences = found.get(statement_id, (0, 0, None, None))
         key = (types, confidences)
@@ -342,9 +411,5 @@ def _refresh_stats(db: Database, touched: set[int]) -> None:
                 types.split(",") if types else [],
                 [int(c) for c in confidences.split(",")] if confidences else [],
             )
-        updates.append((labelled, disagreement, flags, labelled, statement_id))
-    db.conn.executemany(
-        "UPDATE statements SET label_count = ?, disagreement = ?, flag_count = ?, "
-        f"is_open = {open_expression('?')} WHERE id = ?",
-        updates,
-    )
+        stats[statement_id] = (labelled, disagreement, flags)
+    return stats

@@ -150,6 +150,9 @@ def is_database_file(path: Path) -> bool:
 
 
 BEGIN_WRITE = "BEGIN IMMEDIATE"  # take the write lock up front: no failed lock upgrade later
+DEFER_FOREIGN_KEYS = "PRAGMA defer_foreign_keys = ON"
+"""Inside a transaction: check references at its end instead of row by row (SQLite turns
+it off again when the transaction ends)."""
 
 
 def is_lock_error(exc: BaseException) -> bool:

@@ -163,7 +163,7 @@ def integrity_error(db: Database, table: str, row: dict[str, Any]) -> str:
 
 def defer_foreign_keys(db: Database) -> None:
     """Check references at the end of the transaction instead of row by row."""
-    db.execute("PRAGMA defer_foreign_keys = ON")
+    db.execute(dialect.DEFER_FOREIGN_KEYS)
 
 
 def broken_references(db: Database) -> list[tuple[str, int, str]]:

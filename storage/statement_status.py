@@ -10,9 +10,6 @@ recomputes `statements.is_open` uses `open_expression`, so the two can never dri
 from __future__ import annotations
 
 K = "(SELECT annotators_per_statement FROM project WHERE id = 1)"
-_LIVE_DOCUMENT = (
-    "EXISTS (SELECT 1 FROM documents d WHERE d.id = statements.document_id AND d.deleted = 0)"
-)
 LIVE_STATEMENTS_VIEW = f"""
 CREATE VIEW live_statements AS
 SELECT s.*, (s.label_count >= {K}) AS complete
@@ -21,7 +18,13 @@ WHERE d.deleted = 0 AND s.kind = 'statement'
 """
 
 
-def open_expression(label_count: str = "label_count") -> str:
-    """SQL for `is_open` of a `statements` row; `label_count` may name a parameter holding
-    the new count when the same UPDATE also sets it (SET reads the old row)."""
-    return f"(kind = 'statement' AND {label_count} < {K} AND {_LIVE_DOCUMENT})"
+def open_expression(
+    label_count: str = "label_count",
+    kind: str = "kind",
+    document_id: str = "statements.document_id",
+) -> str:
+    """SQL for `is_open` of a `statements` row; each argument may name a parameter instead
+    of the row's column: the new count when the same UPDATE also sets it (SET reads the
+    old row), or every value when an INSERT computes the row's `is_open` as it writes it."""
+    live = f"EXISTS (SELECT 1 FROM documents d WHERE d.id = {document_id} AND d.deleted = 0)"
+    return f"({kind} = 'statement' AND {label_count} < {K} AND {live})"

@@ -9,7 +9,8 @@ import pytest
 from builders import label, lines_document
 
 import storage
-from annotate.core.models import AdjudicationInput
+from annotate.core.models import AdjudicationInput, AnnotationInput
+from storage.errors import StorageError
 from storage.schema import latest_version
 
 
@@ -277,6 +278,62 @@ def test_bulk_labels_move_the_frontier_too(project_db, users, doc_id) -> None:
     bulk_add_annotations(project_db, [label(s2.id, users["alice"]), label(s3.id, users["alice"])])
     # The scan resumes after s3 (the furthest bulk label), then wraps around to s1.
     assert [s.id for s in storage.next_statements(project_db, users["alice"], 5)] == [s4.id, s1.id]
+
+
+def test_statements_stored_with_their_labels_are_written_with_their_counts(
+    project_db, users
+) -> None:
+    """New statements that come with their first labels are written once: their count,
+    disagreement, flags and open state (k = 2) must be what recomputing them from the
+    stored labels gives, and the labellers' queues move past them."""
+    from storage.bulk import bulk_add_documents, refresh_statements
+
+    alice, bob = users["alice"], users["bob"]
+    documents = [
+        lines_document(["Le ministre a parlé.", "Il a dit oui.", "Rien."], name="a.txt"),
+        lines_document(["Un autre texte.", "Encore."], name="b.txt"),
+    ]
+
+    def labels(ids: list[list[int] | None]) -> list[AnnotationInput]:
+        (a1, a2, _), (_, b2) = ids  # type: ignore[misc]
+        return [
+            label(a1, alice),
+            label(a1, bob, "anonymous_official", 2, flagged=True),
+            label(a2, alice, None, None, skipped=True),
+            label(b2, bob),
+        ]
+
+    stored = bulk_add_documents(project_db, documents, labels=labels, imported_from="x.json")
+    assert (stored.documents, stored.statements, stored.labels) == (2, 5, 4)
+    _, a2, a3, b1, b2 = (i for ids in stored.statement_ids for i in ids or [])
+    columns = "SELECT label_count, flag_count, is_open, disagreement > 0 FROM statements"
+    written = project_db.execute(f"{columns} ORDER BY id").fetchall()
+    assert written == [(2, 1, 0, 1), (0, 0, 1, 0), (0, 0, 1, 0), (0, 0, 1, 0), (1, 0, 1, 0)]
+    exact = "SELECT id, label_count, disagreement, flag_count, is_open FROM statements"
+    before = project_db.execute(exact).fetchall()
+    refresh_statements(project_db)
+    assert project_db.execute(exact).fetchall() == before
+    assert [s.id for s in storage.next_statements(project_db, alice, 5)] == [a3, b1, b2]
+    assert [s.id for s in storage.next_statements(project_db, bob, 5)] == [a2, a3, b1]
+    imported = project_db.execute(
+        "SELECT DISTINCT imported, import_source FROM annotation_revisions"
+    )
+    assert imported.fetchall() == [(1, "x.json")]
+
+
+def test_labels_a_document_batch_does_not_add_abort_it(project_db, users, doc_id) -> None:
+    from storage.bulk import bulk_add_documents
+
+    (first, *_) = storage.statements_of(project_db, doc_id)
+    counts = "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM annotations)"
+    before = project_db.execute(counts).fetchone()
+    with pytest.raises(StorageError, match="a label of a statement this batch does not add"):
+        bulk_add_documents(
+            project_db,
+            [lines_document(["Nouveau texte."], name="new.txt")],
+            labels=lambda ids: [label(first.id, users["alice"])],
+        )
+    assert project_db.execute(counts).fetchone() == before
 
 
 def test_a_bulk_batch_keeps_every_value_a_single_label_sets(project_db, users, doc_id) -> None:

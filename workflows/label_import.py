@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Literal, TypedDict, TypeVar, Unpack
@@ -300,33 +300,127 @@ def import_labels(
     if problems:
         raise interchange.LabelImportError(problems)
     summary = ImportSummary(statements_matched=len(matched), labels_skipped=plan.skipped_labels)
-    created: set[int] = set()  # statements this import adds: none of them has a label yet
     with write(db):
-        if rebuilt:
-            hashes = [parsed.content_hash for parsed, _ in rebuilt]
-            before = documents_by_hash(db, hashes)
-            documents, statements = bulk_add_documents(db, [parsed for parsed, _ in rebuilt])
-            summary.documents_created, summary.statements_created = documents, statements
-            doc_ids = documents_by_hash(db, hashes)
-            stored = statements_of_documents(db, sorted(set(doc_ids.values())))
-            for parsed, indexes in rebuilt:
-                ids = [s[0] for s in stored[doc_ids[parsed.content_hash]]]
-                if len(ids) != len(indexes):
-                    raise interchange.LabelImportError(
-                        [
-                            f"{plan.source}: document {parsed.external_id or parsed.title!r}: "
-                            "its statements do not match an existing document with the same "
-                            "text"
-                        ]
-                    )
-                if parsed.content_hash in before:
-                    summary.statements_matched += len(ids)
-                else:
-                    created.update(ids)
-                matched.update(zip(indexes, ids, strict=True))
+        records = _Records(plan, matched, get_taxonomy(db).version)
         if with_labels:
-            _write_labels(db, plan, matched, created, users, new_users, overwrite, summary)
+            created = add_inactive_users(db, list(new_users.values()))
+            records.users = {**users, **{name.casefold(): uid for name, uid in created.items()}}
+            summary.users_created = list(created)
+        if rebuilt:
+            _add_documents(db, records, rebuilt, summary, with_labels=with_labels)
+        if with_labels:
+            _write_labels(db, records, overwrite, summary)
     return summary
+
+
+class _Records:
+    """The label records of an import, made from the plan as its statements get ids
+    (`matched`: plan index -> statement id). Labels of a file share a few read labels:
+    each one's record maker is built once."""
+
+    def __init__(self, plan: interchange.ImportPlan, matched: dict[int, int], version: str):
+        self.plan, self.matched, self.version = plan, matched, version
+        self.users: dict[str, int] = {}
+        self.labels: list[tuple[str, NewLabel]] = []
+        self.finals: list[tuple[str, AdjudicationInput]] = []
+        self.made: set[int] = set()
+        self._makers: dict[int, Callable[[int], NewLabel]] = {}
+
+    def make(self, indexes: Iterable[int]) -> None:
+        """Add the records of these plan statements' labels."""
+        for index in indexes:
+            self.made.add(index)
+            item = self.plan.statements[index]
+            statement_id = self.matched[index]
+            for label in item.labels:
+                if label.final:
+                    final = AdjudicationInput(
+                        statement_id=statement_id,
+                        editor_id=self.users[label.annotator.casefold()],
+                        source_type=label.source_type,
+                        also_cites=label.also_cites,
+                        confidence=label.confidence,
+                        note=label.note,
+                        taxonomy_version=self.version,
+                    )
+                    self.finals.append((item.where, final))
+                    continue
+                make = self._makers.get(id(label))
+                if make is None:
+                    # Every value was checked when the file was read (ImportedLabel has the
+                    # limits of a saved label, keys are resolved): no second validation.
+                    make = self._makers[id(label)] = partial(
+                        NewLabel,
+                        annotator_id=self.users[label.annotator.casefold()],
+                        source_type=None if label.skipped else label.source_type,
+                        also_cites=label.also_cites,
+                        confidence=label.confidence,
+                        note=label.note,
+                        skipped=label.skipped,
+                        suggested_type=label.suggested_type,
+                        taxonomy_version=self.version,
+                    )
+                self.labels.append((item.where, make(statement_id)))
+
+    def take_labels(self) -> list[NewLabel]:
+        """The labels made so far, which their caller stores (final labels stay)."""
+        taken, self.labels = self.labels, []
+        return [value for _, value in taken]
+
+
+def _add_documents(
+    db: Database,
+    records: _Records,
+    rebuilt: list[tuple[ParsedDocument, list[int]]],
+    summary: ImportSummary,
+    *,
+    with_labels: bool,
+) -> None:
+    """Store the documents the file brings (each with the plan indexes of its statements
+    in position order) and match their statements. When no text comes twice in the
+    file, the labels of the new statements are stored with them: `bulk_add_documents`
+    then writes each statement once, with its label count."""
+    hashes = [parsed.content_hash for parsed, _ in rebuilt]
+    before = documents_by_hash(db, hashes)
+
+    def labels(ids: list[list[int] | None]) -> list[NewLabel]:
+        for (_, indexes), stored in zip(rebuilt, ids, strict=True):
+            if stored is not None:
+                records.matched.update(zip(indexes, stored, strict=True))
+                records.make(indexes)
+        return records.take_labels()
+
+    together = with_labels and len(set(hashes)) == len(hashes)
+    stored = bulk_add_documents(
+        db,
+        [parsed for parsed, _ in rebuilt],
+        labels=labels if together else None,
+        imported_from=records.plan.source,
+    )
+    summary.documents_created, summary.statements_created = stored.documents, stored.statements
+    summary.labels = stored.labels
+    skipped = [i for i, ids in enumerate(stored.statement_ids) if ids is None]
+    for (_, indexes), ids in zip(rebuilt, stored.statement_ids, strict=True):
+        if ids is not None:
+            records.matched.update(zip(indexes, ids, strict=True))
+    if not skipped:
+        return
+    # Documents already stored, or whose text came earlier in the file.
+    doc_ids = documents_by_hash(db, hashes)
+    found = statements_of_documents(db, sorted(set(doc_ids.values())))
+    for i in skipped:
+        parsed, indexes = rebuilt[i]
+        ids = [row[0] for row in found[doc_ids[parsed.content_hash]]]
+        if len(ids) != len(indexes):
+            raise interchange.LabelImportError(
+                [
+                    f"{records.plan.source}: document {parsed.external_id or parsed.title!r}: "
+                    "its statements do not match an existing document with the same text"
+                ]
+            )
+        if parsed.content_hash in before:
+            summary.statements_matched += len(ids)
+        records.matched.update(zip(indexes, ids, strict=True))
 
 
 def _labelled_twice(labels: list[tuple[str, tuple[int, int]]], names: dict[int, str]) -> list[str]:
@@ -347,65 +441,18 @@ def _labelled_twice(labels: list[tuple[str, tuple[int, int]]], names: dict[int, 
     return problems
 
 
-def _write_labels(
-    db: Database,
-    plan: interchange.ImportPlan,
-    matched: dict[int, int],
-    new_statements: set[int],
-    users: dict[str, int],
-    new_users: dict[str, str],
-    overwrite: bool,
-    summary: ImportSummary,
-) -> None:
-    """Inside the import's transaction: accounts, then labels (new and replaced), then
-    final labels; a conflict without `overwrite` aborts the whole import."""
-    created = add_inactive_users(db, list(new_users.values()))
-    users = {**users, **{name.casefold(): uid for name, uid in created.items()}}
-    summary.users_created = list(created)
-    version = get_taxonomy(db).version
-    labels: list[tuple[str, NewLabel]] = []
-    finals: list[tuple[str, AdjudicationInput]] = []
-    # Labels of a file share a few read labels: each one's record maker is built once.
-    makers: dict[int, Callable[[int], NewLabel]] = {}
-    for index, item in enumerate(plan.statements):
-        statement_id = matched[index]
-        for label in item.labels:
-            if label.final:
-                finals.append(
-                    (
-                        item.where,
-                        AdjudicationInput(
-                            statement_id=statement_id,
-                            editor_id=users[label.annotator.casefold()],
-                            source_type=label.source_type,
-                            also_cites=label.also_cites,
-                            confidence=label.confidence,
-                            note=label.note,
-                            taxonomy_version=version,
-                        ),
-                    )
-                )
-                continue
-            make = makers.get(id(label))
-            if make is None:
-                # Every value was checked when the file was read (ImportedLabel has the
-                # limits of a saved label, keys are resolved): no second validation.
-                make = makers[id(label)] = partial(
-                    NewLabel,
-                    annotator_id=users[label.annotator.casefold()],
-                    source_type=None if label.skipped else label.source_type,
-                    also_cites=label.also_cites,
-                    confidence=label.confidence,
-                    note=label.note,
-                    skipped=label.skipped,
-                    suggested_type=label.suggested_type,
-                    taxonomy_version=version,
-                )
-            labels.append((item.where, make(statement_id)))
-    names = {uid: name for name, uid in users.items()}
+def _write_labels(db: Database, records: _Records, overwrite: bool, summary: ImportSummary) -> None:
+    """Inside the import's transaction, after the documents: the labels not stored with
+    their new statements (new and replaced), then final labels; a conflict without
+    `overwrite` aborts the whole import."""
+    plan = records.plan
+    records.make(i for i in range(len(plan.statements)) if i not in records.made)
+    labels, finals = records.labels, records.finals
+    names = {uid: name for name, uid in records.users.items()}
     pairs = [(v.statement_id, v.annotator_id) for _, v in labels]
     # Only statements of the file stored as one (a text the file holds twice) can give
     # one person two labels on a stored statement.
+    matched = records.matched
     if len(set(matched.values())) < len(matched):
         twice = _labelled_twice(
             [(where, pair) for (where, _), pair in zip(labels, pairs, strict=True)]
@@ -414,7 +461,7 @@ def _write_labels(
         )
         if twice:
             raise interchange.LabelImportError(twice)
-    existing = existing_labels(db, [pair for pair in pairs if pair[0] not in new_statements])
+    existing = existing_labels(db, pairs)
     conflicts = [
         f"{where}: field annotations: {names.get(v.annotator_id, v.annotator_id)} already "
         "has a label on this statement; nothing was imported (use --overwrite to replace "
@@ -433,7 +480,7 @@ def _write_labels(
         raise interchange.LabelImportError(conflicts)
     fresh = [v for (_, v), pair in zip(labels, pairs, strict=True) if pair not in existing]
     again = [v for (_, v), pair in zip(labels, pairs, strict=True) if pair in existing]
-    summary.labels = bulk_add_annotations(db, fresh, imported_from=plan.source)
+    summary.labels += bulk_add_annotations(db, fresh, imported_from=plan.source)
     summary.labels_replaced = bulk_revise_annotations(db, again, imported_from=plan.source)
     summary.labels += summary.labels_replaced
     for _, value in finals:
