@@ -53,7 +53,7 @@ _STATEMENT_SQL = (
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
     f"{open_expression('?8', kind='?7', document_id='?2')})"
 )
-_NO_LABELS = (0, 0.0, 0)
+_NO_LABELS = (0, statement_disagreement([], []), 0)
 """label_count, disagreement and flag_count of a statement without labels."""
 _ALWAYS = object()
 _LABEL_DEFAULTS: dict[str, object] = {
@@ -234,6 +234,9 @@ def bulk_add_documents(
             created = range(first_statement, statement_id)
             if any(value.statement_id not in created for value in values):
                 raise StorageError("bulk labels: a label of a statement this batch does not add")
+            # References are checked at commit from here on: every one a label makes is
+            # checked now, so that a wrong one fails this batch, not the commit.
+            _check_annotators(db, {value.annotator_id for value in values})
             db.execute(dialect.DEFER_FOREIGN_KEYS)
             _insert_labels(db, values, imported_from)
             stats = _statement_stats(db, {value.statement_id for value in values})
@@ -298,6 +301,19 @@ def _insert_labels(db: Database, labels: Sequence[LabelValues], imported_from: s
     # Each first revision is a copy of the row just written: copied by SQLite, the
     # values are neither rebuilt nor bound a second time.
     db.execute(_FIRST_REVISIONS_SQL, [*mark, first, first + len(labels) - 1])
+
+
+def _check_annotators(db: Database, annotators: set[int]) -> None:
+    """Every annotator of a batch is an account (raises StorageError)."""
+    wanted = sorted(annotators)
+    known: set[int] = set()
+    for i in range(0, len(wanted), dialect.MAX_PARAMETERS):
+        chunk = wanted[i : i + dialect.MAX_PARAMETERS]
+        marks = ",".join("?" * len(chunk))
+        known.update(r[0] for r in db.execute(f"SELECT id FROM users WHERE id IN ({marks})", chunk))
+    missing = [a for a in wanted if a not in known]
+    if missing:
+        raise StorageError(f"bulk labels: no user with id {missing[0]}")
 
 
 def _advance_frontiers(db: Database, labels: Sequence[LabelValues]) -> None:

@@ -151,8 +151,9 @@ def is_database_file(path: Path) -> bool:
 
 BEGIN_WRITE = "BEGIN IMMEDIATE"  # take the write lock up front: no failed lock upgrade later
 DEFER_FOREIGN_KEYS = "PRAGMA defer_foreign_keys = ON"
-"""Inside a transaction: check references at its end instead of row by row (SQLite turns
-it off again when the transaction ends)."""
+"""Inside a transaction: check references at its commit instead of row by row, for the
+rest of the outermost transaction (a savepoint does not end it); SQLite turns it off again
+when that transaction ends."""
 
 
 def is_lock_error(exc: BaseException) -> bool:

@@ -43,12 +43,13 @@ def write(db: Database) -> Iterator[Database]:
             time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
     try:
         yield db
+        # A reference checked at commit (deferred) can still refuse it: the transaction
+        # is then rolled back like any other failure, never left open.
+        db.conn.execute("COMMIT")
     except BaseException:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
         raise
-    else:
-        db.conn.execute("COMMIT")
 
 
 @contextlib.contextmanager

@@ -336,6 +336,40 @@ def test_labels_a_document_batch_does_not_add_abort_it(project_db, users, doc_id
     assert project_db.execute(counts).fetchone() == before
 
 
+def test_a_label_by_no_account_fails_its_document_batch_not_the_commit(project_db, users) -> None:
+    """References of labels stored with new statements are checked at commit: a wrong
+    annotator must still fail the batch itself, as one StorageError, with nothing
+    written and no transaction left open."""
+    from storage.bulk import bulk_add_documents
+
+    counts = "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM annotations)"
+    before = project_db.execute(counts).fetchone()
+    with pytest.raises(StorageError, match="no user with id 999"):
+        bulk_add_documents(
+            project_db,
+            [lines_document(["Un.", "Deux."], name="new.txt")],
+            labels=lambda ids: [label(ids[0][0], users["alice"]), label(ids[0][1], 999)],  # type: ignore[index]
+        )
+    assert not project_db.conn.in_transaction
+    assert project_db.execute(counts).fetchone() == before
+
+
+def test_a_commit_refused_by_a_deferred_reference_is_rolled_back(project_db, doc_id) -> None:
+    from storage import dialect
+    from storage.transactions import write
+
+    first = storage.statements_of(project_db, doc_id)[0]
+    with pytest.raises(dialect.IntegrityError), write(project_db):
+        project_db.execute(dialect.DEFER_FOREIGN_KEYS)
+        project_db.execute(
+            "INSERT INTO annotations (statement_id, annotator_id, revision, created_at, "
+            "updated_at) VALUES (?, 999, 1, 'now', 'now')",
+            [first.id],
+        )
+    assert not project_db.conn.in_transaction
+    assert project_db.execute("SELECT count(*) FROM annotations").fetchone() == (0,)
+
+
 def test_a_bulk_batch_keeps_every_value_a_single_label_sets(project_db, users, doc_id) -> None:
     """A batch binds only the columns some label sets: one label's note, flag or other
     types among plain ones is stored, and the plain ones keep the defaults."""

@@ -2,17 +2,19 @@
 
 `read_plan` turns a file into an import plan whatever its shape; `import_labels` checks the
 whole plan (unknown labels, unknown statements, existing labels it would overwrite) and
-then writes it in one transaction, in batches: documents and statements first, grouped by
-the file's document reference where it has one, then the labels. Accounts it has to create
-for people named in the file are inactive annotators without a password: an administrator
-decides who may sign in. Every imported revision is marked as imported, with the file's
-name. A person's existing label is only replaced with `overwrite`.
+then writes it in one transaction, in batches: the accounts it needs, then the documents
+and statements it adds (grouped by the file's document reference where it has one)
+together with their labels, then the labels on statements already stored. Accounts it
+creates for people named in the file are inactive annotators without a password: an
+administrator decides who may sign in. Every imported revision is marked as imported,
+with the file's name. A person's existing label is only replaced with `overwrite`.
 """
 
 from __future__ import annotations
 
 import gc
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -377,32 +379,40 @@ def _add_documents(
     with_labels: bool,
 ) -> None:
     """Store the documents the file brings (each with the plan indexes of its statements
-    in position order) and match their statements. When no text comes twice in the
-    file, the labels of the new statements are stored with them: `bulk_add_documents`
-    then writes each statement once, with its label count."""
+    in position order) and match their statements. The labels of the statements stored
+    here are stored with them (`bulk_add_documents` then writes each statement once,
+    with its label count), except on a text the file holds twice: that text is stored
+    once, and the labels of both its copies are checked together by `_write_labels`."""
     hashes = [parsed.content_hash for parsed, _ in rebuilt]
     before = documents_by_hash(db, hashes)
+    repeated = {content for content, count in Counter(hashes).items() if count > 1}
 
-    def labels(ids: list[list[int] | None]) -> list[NewLabel]:
+    def match(ids: list[list[int] | None]) -> None:
         for (_, indexes), stored in zip(rebuilt, ids, strict=True):
             if stored is not None:
                 records.matched.update(zip(indexes, stored, strict=True))
-                records.make(indexes)
+
+    def labels(ids: list[list[int] | None]) -> list[NewLabel]:
+        match(ids)
+        records.make(
+            index
+            for (parsed, indexes), stored in zip(rebuilt, ids, strict=True)
+            if stored is not None and parsed.content_hash not in repeated
+            for index in indexes
+        )
         return records.take_labels()
 
-    together = with_labels and len(set(hashes)) == len(hashes)
     stored = bulk_add_documents(
         db,
         [parsed for parsed, _ in rebuilt],
-        labels=labels if together else None,
+        labels=labels if with_labels else None,
         imported_from=records.plan.source,
     )
+    if not with_labels:
+        match(stored.statement_ids)
     summary.documents_created, summary.statements_created = stored.documents, stored.statements
     summary.labels = stored.labels
     skipped = [i for i, ids in enumerate(stored.statement_ids) if ids is None]
-    for (_, indexes), ids in zip(rebuilt, stored.statement_ids, strict=True):
-        if ids is not None:
-            records.matched.update(zip(indexes, ids, strict=True))
     if not skipped:
         return
     # Documents already stored, or whose text came earlier in the file.
