@@ -366,7 +366,7 @@ def labels_table(db: Database) -> pa.Table:
         tables = _parallel_reads(db, ids) or arrow_tables(database_path(db), _WHOLE_READ)
     labels_parts, (statements, users, documents) = tables[:-3], tables[-3:]
     labels = _in_statement_order(pa.concat_tables(labels_parts))
-    statement = pc.index_in(labels["statement_id"], value_set=statements["id"])
+    statement = _row_of(labels["statement_id"], statements["id"])
     document_id = pc.take(statements["document_id"], statement)
     document = pc.index_in(document_id, value_set=documents["id"])
     live = pc.is_valid(document)
@@ -407,7 +407,27 @@ def _in_statement_order(labels: pa.Table) -> pa.Table:
     key = (statement.astype(np.int64) << 24) | annotator
     if np.all(key[1:] > key[:-1]):
         return labels
-    return labels.take(pa.array(np.argsort(key, kind="stable")))
+    # Taken from one contiguous copy: across the hundreds of record batches the readers
+    # send, Arrow finds each row's batch first, which makes the take several times slower.
+    return labels.combine_chunks().take(pa.array(np.argsort(key, kind="stable")))
+
+
+def _row_of(ids: pa.ChunkedArray, table_ids: pa.ChunkedArray) -> pa.Array:
+    """The row of each id in `table_ids` (null where it has none), as `pc.index_in` gives
+    it. Row ids of a table are mostly dense: when they are small non-negative integers, a
+    lookup array indexed by id answers millions of ids at once, where `index_in` hashes
+    each one (the statement of every label: 0.3 s for 3M labels, against 0.03 s)."""
+    table = table_ids.to_numpy()
+    values = ids.to_numpy()
+    if not len(table) or not len(values) or table.min() < 0 or values.min() < 0:
+        return pc.index_in(ids, value_set=table_ids)
+    largest = max(int(table.max()), int(values.max()))
+    if largest >= 4 * (len(table) + len(values)):
+        return pc.index_in(ids, value_set=table_ids)
+    rows = np.full(largest + 1, -1, dtype=np.int64)
+    rows[table] = np.arange(len(table))  # table ids are its primary key: each is one row
+    found = rows[values]
+    return pa.array(found, mask=found < 0, type=pa.int32())
 
 
 def _parallel_reads(db: Database, ids: tuple[int, int]) -> list[pa.Table] | None:

@@ -224,3 +224,23 @@ def test_negative_ids_from_a_loaded_dump_are_still_put_in_order() -> None:
     ordered = arrow_reads._in_statement_order(table)
     assert list(zip(ordered["statement_id"].to_pylist(), ordered["annotator_id"].to_pylist(),
                     strict=True)) == [(1, -2), (1, 3), (2, -2), (2, 3)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "table_ids",
+    [
+        [4, 1, 9, 2],  # small ids: the lookup array
+        [4, 1, 1 << 40, 2],  # one huge id: Arrow's hash lookup
+        [4, -1, 9, 2],  # a negative id from a loaded dump: Arrow's hash lookup
+    ],
+)
+def test_the_row_of_each_id_is_what_arrow_index_in_gives(table_ids: list[int]) -> None:
+    """Every label's statement row, absent ones null, whichever way it is found."""
+    import pyarrow.compute as pc
+
+    ids = pa.chunked_array([[9, 2, 3, 4], [1, 9, 0, 11, 4]])
+    table = pa.chunked_array([table_ids[:2], table_ids[2:]])
+    rows = arrow_reads._row_of(ids, table)
+    expected = pc.index_in(ids, value_set=table)
+    assert rows.to_pylist() == expected.to_pylist()
+    assert rows.to_pylist()[:3] == [table_ids.index(9) if 9 in table_ids else None, 3, None]
