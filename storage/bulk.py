@@ -249,6 +249,10 @@ def bulk_add_documents(
 
 
 _PLAIN_FIELDS = attrgetter(*_LABEL_FIELDS[:-2])  # all but the two JSON ones, read in C
+_JSON_FIELDS = frozenset(_LABEL_FIELDS[-2:])
+_ROW_VALUES = attrgetter("statement_id", "annotator_id", *_LABEL_FIELDS)
+"""A label's statement, annotator and column values as it holds them (lists and dicts not
+yet JSON), read in C."""
 
 
 def _fields(value: LabelValues) -> tuple:
@@ -278,11 +282,14 @@ def _insert_labels(db: Database, labels: Sequence[LabelValues], imported_from: s
     now = utcnow().isoformat()
     mark = (1, imported_from) if imported_from is not None else (0, "")
     first = _next_id(db, "annotations")
-    statement_ids = [value.statement_id for value in labels]
-    annotator_ids = [value.annotator_id for value in labels]
-    columns = list(zip(*map(_fields, labels), strict=True)) or [()] * len(_LABEL_FIELDS)
+    values = list(zip(*map(_ROW_VALUES, labels), strict=True)) or [()] * (len(_LABEL_FIELDS) + 2)
+    statement_ids, annotator_ids, *columns = values
     names, bound = ["id", "statement_id", "annotator_id"], []
     for name, column, default in zip(_LABEL_FIELDS, columns, _COLUMN_DEFAULTS, strict=True):
+        if name in _JSON_FIELDS:
+            if not any(column):  # every list or object empty: the column's DEFAULT
+                continue
+            column = tuple(map(_json, column))
         if default is _ALWAYS or column.count(default) != len(column):
             names.append(name)
             bound.append(column)
