@@ -127,9 +127,7 @@ class _Reading:
     plan: plans.ImportPlan
     taxonomy: Taxonomy
     scale: RatingScale
-    statements: dict[tuple[str, bytes, bytes], plans.ImportedStatement] = field(
-        default_factory=dict
-    )
+    statements: dict[tuple[str, bytes], plans.ImportedStatement] = field(default_factory=dict)
     shared: plans.SharedParts = field(default_factory=plans.SharedParts)
 
     def where(self, number: int) -> str:
@@ -159,7 +157,7 @@ def _add(
         label = reading.label(number, user, values)
         if label is not None:
             labels.append(label)
-    key = (text, plans.typed_key(meta), plans.typed_key(statement_id))
+    key = (text, plans.typed_key((meta, statement_id)))
     seen = reading.statements.get(key)
     if seen is not None:
         seen.labels.extend(labels)
