@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from sqlite_utils import Database
 
@@ -175,16 +175,8 @@ def bulk_add_documents(
     now = utcnow().isoformat()
     with write(db):
         hashes = [d.content_hash for d in documents]
-        known: set[str] = set()
-        for i in range(0, len(hashes), 900):  # stay under SQLite's bound-variable limit
-            chunk = hashes[i : i + 900]
-            marks = ",".join("?" * len(chunk))
-            known.update(
-                r[0]
-                for r in db.execute(
-                    f"SELECT content_hash FROM documents WHERE content_hash IN ({marks})", chunk
-                )
-            )
+        sql = "SELECT content_hash FROM documents WHERE content_hash IN ({marks})"
+        known = {row[0] for row in dialect.rows_in(db, sql, hashes)}
         document_id = _next_id(db, "documents")
         statement_id = first_statement = _next_id(db, "statements")
         document_rows: list[tuple] = []
@@ -248,17 +240,16 @@ def bulk_add_documents(
     return StoredDocuments(len(document_rows), len(statement_rows), len(values), statement_ids)
 
 
-_PLAIN_FIELDS = attrgetter(*_LABEL_FIELDS[:-2])  # all but the two JSON ones, read in C
-_JSON_FIELDS = frozenset(_LABEL_FIELDS[-2:])
+_JSON_FIELDS = frozenset(_LABEL_FIELDS[-2:])  # also_cites, extra_ratings
 _ROW_VALUES = attrgetter("statement_id", "annotator_id", *_LABEL_FIELDS)
 """A label's statement, annotator and column values as it holds them (lists and dicts not
-yet JSON), read in C."""
+yet JSON, flags booleans: SQLite stores them as the integers 0 and 1), read in C."""
 
 
 def _fields(value: LabelValues) -> tuple:
-    """A label's column values in `_LABEL_FIELDS` order (flags stay booleans: SQLite
-    stores them as the integers 0 and 1)."""
-    return (*_PLAIN_FIELDS(value), _json(value.also_cites), _json(value.extra_ratings))
+    """A label's column values in `_LABEL_FIELDS` order, lists and dicts as JSON."""
+    _, _, *plain, cites, ratings = _ROW_VALUES(value)
+    return (*plain, _json(cites), _json(ratings))
 
 
 def bulk_add_annotations(
@@ -313,11 +304,8 @@ def _insert_labels(db: Database, labels: Sequence[LabelValues], imported_from: s
 def _check_annotators(db: Database, annotators: set[int]) -> None:
     """Every annotator of a batch is an account (raises StorageError)."""
     wanted = sorted(annotators)
-    known: set[int] = set()
-    for i in range(0, len(wanted), dialect.MAX_PARAMETERS):
-        chunk = wanted[i : i + dialect.MAX_PARAMETERS]
-        marks = ",".join("?" * len(chunk))
-        known.update(r[0] for r in db.execute(f"SELECT id FROM users WHERE id IN ({marks})", chunk))
+    sql = "SELECT id FROM users WHERE id IN ({marks})"
+    known = {row[0] for row in dialect.rows_in(db, sql, wanted)}
     missing = [a for a in wanted if a not in known]
     if missing:
         raise StorageError(f"bulk labels: no user with id {missing[0]}")
@@ -409,20 +397,16 @@ def _statement_stats(db: Database, touched: set[int]) -> dict[int, tuple[int, fl
         "group_concat(CASE WHEN source_type IS NOT NULL THEN confidence END) "
         "FROM annotations WHERE {where} AND deleted = 0 AND skipped = 0 GROUP BY statement_id"
     )
-    found: dict[int, tuple[int, int, str | None, str | None]] = {}
+    rows: Iterable[tuple[Any, ...]]
     if ordered and ordered[-1] - ordered[0] < 2 * len(ordered):
         # Mostly consecutive ids (an import's new statements, a restore): one range scan
         # of the label index instead of a lookup per id.
         rows = db.execute(
             select.format(where="statement_id BETWEEN ? AND ?"), [ordered[0], ordered[-1]]
         )
-        found = {row[0]: row[1:] for row in rows if row[0] in touched}
     else:
-        for i in range(0, len(ordered), 900):
-            chunk = ordered[i : i + 900]
-            marks = ",".join("?" * len(chunk))
-            rows = db.execute(select.format(where=f"statement_id IN ({marks})"), chunk)
-            found.update((row[0], row[1:]) for row in rows)
+        rows = dialect.rows_in(db, select.format(where="statement_id IN ({marks})"), ordered)
+    found = {row[0]: row[1:] for row in rows if row[0] in touched}
     known: dict[tuple[str | None, str | None], float] = {}
     stats = {}
     for statement_id in ordered:

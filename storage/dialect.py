@@ -149,6 +149,19 @@ def is_database_file(path: Path) -> bool:
         return fh.read(16) == MAGIC
 
 
+def rows_in(
+    db: Any, sql: str, values: Sequence[Any], *, repeat: int = 1
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of `sql` (run by `db.execute`) for every value, asked in chunks that stay
+    under SQLite's limit on parameters. `{marks}` in `sql` stands for one chunk's
+    placeholders; a query that lists them `repeat` times gets that many copies of it."""
+    size = MAX_PARAMETERS // repeat
+    for i in range(0, len(values), size):
+        chunk = values[i : i + size]
+        marks = ", ".join("?" * len(chunk))
+        yield from db.execute(sql.format(marks=marks), [*chunk] * repeat)
+
+
 BEGIN_WRITE = "BEGIN IMMEDIATE"  # take the write lock up front: no failed lock upgrade later
 DEFER_FOREIGN_KEYS = "PRAGMA defer_foreign_keys = ON"
 """Inside a transaction: check references at its commit instead of row by row, for the

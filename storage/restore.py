@@ -5,30 +5,12 @@ workflows.label_import and workflows.dump.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlite_utils import Database
 
 from storage import dialect
-
-CHUNK = dialect.MAX_PARAMETERS
-
-
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
-def _rows_in(
-    db: Database, sql: str, values: Sequence[Any], *, repeat: int = 1
-) -> Iterator[tuple[Any, ...]]:
-    """The rows of `sql` for every value, asked in chunks that stay under SQLite's limit
-    on parameters. `{marks}` in `sql` stands for one chunk's placeholders; a query that
-    lists them `repeat` times gets that many copies of the chunk."""
-    for chunk in _chunks(values, CHUNK // repeat):
-        marks = ", ".join("?" * len(chunk))
-        yield from db.execute(sql.format(marks=marks), [*chunk] * repeat)
 
 
 def documents_by_ref(db: Database, refs: Sequence[str]) -> dict[str, int]:
@@ -41,9 +23,11 @@ def documents_by_ref(db: Database, refs: Sequence[str]) -> dict[str, int]:
     )
     # Chunk by chunk: a row may also carry a ref of another chunk, and only the query of
     # that ref's own chunk sees all of its documents in id order.
-    for chunk in _chunks(list(refs), CHUNK // 2):
+    refs = list(refs)
+    size = dialect.MAX_PARAMETERS // 2
+    for chunk in (refs[i : i + size] for i in range(0, len(refs), size)):
         wanted = set(chunk)
-        for doc_id, external_id, digest in _rows_in(db, sql, chunk, repeat=2):
+        for doc_id, external_id, digest in dialect.rows_in(db, sql, chunk, repeat=2):
             for ref in (external_id, digest):
                 if ref in wanted and ref not in out:
                     out[ref] = doc_id
@@ -52,7 +36,7 @@ def documents_by_ref(db: Database, refs: Sequence[str]) -> dict[str, int]:
 
 def documents_by_hash(db: Database, hashes: Sequence[str]) -> dict[str, int]:
     sql = "SELECT content_hash, id FROM documents WHERE content_hash IN ({marks})"
-    return dict(_rows_in(db, sql, list(hashes)))
+    return dict(dialect.rows_in(db, sql, list(hashes)))
 
 
 def statements_of_documents(
@@ -60,7 +44,7 @@ def statements_of_documents(
 ) -> dict[int, list[tuple[int, int, int, str]]]:
     """{document id: [(statement id, start, end, text)] in position order}."""
     out: dict[int, list[tuple[int, int, int, str]]] = {d: [] for d in document_ids}
-    rows = _rows_in(
+    rows = dialect.rows_in(
         db,
         'SELECT document_id, id, start, "end", text FROM statements '
         "WHERE document_id IN ({marks}) ORDER BY document_id, position",
@@ -72,7 +56,9 @@ def statements_of_documents(
 
 
 def statement_texts(db: Database, ids: Sequence[int]) -> dict[int, str]:
-    return dict(_rows_in(db, "SELECT id, text FROM statements WHERE id IN ({marks})", list(ids)))
+    return dict(
+        dialect.rows_in(db, "SELECT id, text FROM statements WHERE id IN ({marks})", list(ids))
+    )
 
 
 def user_ids(db: Database) -> dict[str, int]:
@@ -83,7 +69,7 @@ def user_ids(db: Database) -> dict[str, int]:
 def existing_labels(db: Database, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bool]:
     """{(statement id, user id): deleted} for the pairs that have a label row."""
     wanted = set(pairs)
-    rows = _rows_in(
+    rows = dialect.rows_in(
         db,
         "SELECT statement_id, annotator_id, deleted FROM annotations "
         "WHERE statement_id IN ({marks})",
@@ -94,7 +80,7 @@ def existing_labels(db: Database, pairs: Iterable[tuple[int, int]]) -> dict[tupl
 
 def adjudicated_statements(db: Database, ids: Sequence[int]) -> set[int]:
     sql = "SELECT statement_id FROM adjudications WHERE deleted = 0 AND statement_id IN ({marks})"
-    return {r[0] for r in _rows_in(db, sql, list(ids))}
+    return {r[0] for r in dialect.rows_in(db, sql, list(ids))}
 
 
 # --- dump restore ------------------------------------------------------------------------

@@ -384,7 +384,6 @@ def _add_documents(
     with its label count), except on a text the file holds twice: that text is stored
     once, and the labels of both its copies are checked together by `_write_labels`."""
     hashes = [parsed.content_hash for parsed, _ in rebuilt]
-    before = documents_by_hash(db, hashes)
     repeated = {content for content, count in Counter(hashes).items() if count > 1}
 
     def match(ids: list[list[int] | None]) -> None:
@@ -415,8 +414,11 @@ def _add_documents(
     skipped = [i for i, ids in enumerate(stored.statement_ids) if ids is None]
     if not skipped:
         return
-    # Documents already stored, or whose text came earlier in the file.
-    doc_ids = documents_by_hash(db, hashes)
+    # Documents already stored, or whose text came earlier in the file: a text's first
+    # copy in the file is skipped only when it was stored before.
+    first = {content: i for i, content in reversed(list(enumerate(hashes)))}
+    before = {hashes[i] for i in skipped if stored.statement_ids[first[hashes[i]]] is None}
+    doc_ids = documents_by_hash(db, [hashes[i] for i in skipped])
     found = statements_of_documents(db, sorted(set(doc_ids.values())))
     for i in skipped:
         parsed, indexes = rebuilt[i]
