@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -267,113 +268,6 @@ def _set_control(
         raise ValueError(f"from_name: unknown control {name!r}")
 
 
-def _parse_annotation(
-    annotation: Any,
-    where: str,
-    taxonomy: Taxonomy,
-    scale: RatingScale,
-    users: dict[int, str],
-    problems: list[str],
-    shared: SharedParts,
-) -> ImportedLabel | None:
-    """One annotation's label. What it is made of (who made it, the skip and final flags,
-    and each result's control and value; not a result's own id nor the annotation's
-    times, which differ every time) repeats over an export's tasks, and is read once."""
-    if not isinstance(annotation, dict):
-        problems.append(f"{where}: expected an object")
-        return None
-    results = annotation.get("result", [])
-    if not isinstance(results, list):
-        problems.append(f"{where}: field result: expected a list")
-        return None
-    get = annotation.get
-    controls = [(r.get("from_name"), r.get("value")) if isinstance(r, dict) else r for r in results]
-    raw = (
-        get("completed_by"),
-        get("annotator"),
-        get("was_cancelled"),
-        get("ground_truth"),
-        controls,
-    )
-    return shared.read_label(
-        raw, problems, _read_annotation, annotation, results, where, taxonomy, scale, users,
-        problems, shared,
-    )  # fmt: skip
-
-
-def _read_annotation(
-    annotation: dict[str, Any],
-    results: list[Any],
-    where: str,
-    taxonomy: Taxonomy,
-    scale: RatingScale,
-    users: dict[int, str],
-    problems: list[str],
-    shared: SharedParts,
-) -> ImportedLabel | None:
-    who = annotation.get("completed_by", annotation.get("annotator"))
-    if isinstance(annotation.get("annotator"), str) and annotation["annotator"].strip():
-        who = annotation["annotator"]
-    fields: dict[str, Any] = {"annotator": annotator_name(who, users)}
-    fields["skipped"] = bool(annotation.get("was_cancelled", False))
-    fields["final"] = bool(annotation.get("ground_truth", False))
-    for i, result in enumerate(results):
-        at = f"{where}: field result[{i}]"
-        if not isinstance(result, dict):
-            problems.append(f"{at}: expected an object")
-            continue
-        try:
-            _set_control(fields, result.get("from_name"), result.get("value"), scale, taxonomy)
-        except ValueError as exc:
-            problems.append(f"{at}.{exc}")
-    try:
-        return shared.label(fields)
-    except ValidationError as exc:
-        problems.append(field_problem(where, "", exc))
-        return None
-
-
-def _document(
-    meta: dict[str, Any], where: str, problems: list[str], shared: SharedParts
-) -> ImportedDocument | None:
-    doc = meta.get("document")
-    if doc is None:
-        return None
-    try:
-        return shared.document(doc)
-    except ValidationError as exc:
-        problems.append(field_problem(where, "data.meta.document", exc))
-        return None
-
-
-def _statement(
-    plan: ImportPlan,
-    where: str,
-    data: dict[str, Any],
-    labels: list[ImportedLabel],
-    shared: SharedParts,
-) -> None:
-    meta = data.get("meta")
-    if isinstance(meta, str):  # CSV and JSON-MIN carry it as JSON text
-        meta = _embedded_json(meta)
-    meta = meta if isinstance(meta, dict) else {}
-    try:
-        statement = ImportedStatement(
-            where=where,
-            text=data["text"],
-            statement_id=meta.get("statement_id"),
-            document=_document(meta, where, plan.problems, shared),
-            position=meta.get("position"),
-            start=meta.get("start"),
-            end=meta.get("end"),
-            labels=labels,
-        )
-    except ValidationError as exc:
-        plan.problems.append(field_problem(where, "data.meta", exc))
-        return
-    plan.statements.append(statement)
-
-
 def _embedded_json(text: str, otherwise: Any = None) -> Any:
     """A value written as JSON text inside a cell or field, or `otherwise` when the text is
     not JSON (or nests deeper than the reader allows): the text is then taken as it is."""
@@ -392,39 +286,127 @@ CONTROLS = ("source_type", "also_cites", "confidence", "note")
 MIN_KEYS = ("annotator", "annotation_id", "created_at", "updated_at", "lead_time", "id")
 
 
-def _parse_min_item(
-    plan: ImportPlan,
-    item: dict[str, Any],
-    where: str,
-    taxonomy: Taxonomy,
-    scale: RatingScale,
-    users: dict[int, str],
-    shared: SharedParts,
-) -> None:
-    """One JSON-MIN object (or CSV row): the task's data keys, the annotator and one value
-    per control (a string for a single choice, `{"choices": [...]}` for several)."""
-    if not isinstance(item.get("text"), str):
-        plan.problems.append(f"{where}: field text: missing or not a string")
-        return
-    labels = []
-    controls = {k: v for k, v in item.items() if k in CONTROLS and v not in (None, "")}
-    if controls:
-        fields: dict[str, Any] = {"annotator": annotator_name(item.get("annotator"), users)}
-        for name, value in controls.items():
-            if isinstance(value, str) and value.startswith("{"):
-                value = _embedded_json(value, value)
-            if name == "note" and isinstance(value, str):
-                value = {"text": [value]}
+@dataclass
+class _Reading:
+    """One export being read: its plan, and what its tasks share (the taxonomy and scale
+    values resolve to, the users listing, the documents and labels already checked)."""
+
+    plan: ImportPlan
+    taxonomy: Taxonomy
+    scale: RatingScale
+    users: dict[int, str]
+    shared: SharedParts = field(default_factory=SharedParts)
+
+    def annotation(self, annotation: Any, where: str) -> ImportedLabel | None:
+        """One annotation's label. What it is made of (who made it, the skip and final
+        flags, and each result's control and value; not a result's own id nor the
+        annotation's times, which differ every time) repeats over an export's tasks, and
+        is read once."""
+        problems = self.plan.problems
+        if not isinstance(annotation, dict):
+            problems.append(f"{where}: expected an object")
+            return None
+        results = annotation.get("result", [])
+        if not isinstance(results, list):
+            problems.append(f"{where}: field result: expected a list")
+            return None
+        get = annotation.get
+        controls = [
+            (r.get("from_name"), r.get("value")) if isinstance(r, dict) else r for r in results
+        ]
+        raw = (get("completed_by"), get("annotator"), get("was_cancelled"), get("ground_truth"),
+               controls)  # fmt: skip
+        return self.shared.read_label(
+            raw, problems, self._read_annotation, annotation, results, where
+        )
+
+    def _read_annotation(
+        self, annotation: dict[str, Any], results: list[Any], where: str
+    ) -> ImportedLabel | None:
+        problems = self.plan.problems
+        who = annotation.get("completed_by", annotation.get("annotator"))
+        if isinstance(annotation.get("annotator"), str) and annotation["annotator"].strip():
+            who = annotation["annotator"]
+        fields: dict[str, Any] = {"annotator": annotator_name(who, self.users)}
+        fields["skipped"] = bool(annotation.get("was_cancelled", False))
+        fields["final"] = bool(annotation.get("ground_truth", False))
+        for i, result in enumerate(results):
+            at = f"{where}: field result[{i}]"
+            if not isinstance(result, dict):
+                problems.append(f"{at}: expected an object")
+                continue
             try:
-                _set_control(fields, name, value, scale, taxonomy)
+                _set_control(
+                    fields, result.get("from_name"), result.get("value"), self.scale, self.taxonomy
+                )
             except ValueError as exc:
-                plan.problems.append(f"{where}: field {name}.{exc}")
+                problems.append(f"{at}.{exc}")
         try:
-            labels.append(shared.label(fields))
+            return self.shared.label(fields)
         except ValidationError as exc:
-            plan.problems.append(field_problem(where, "", exc))
-    data = {k: v for k, v in item.items() if k not in CONTROLS and k not in MIN_KEYS}
-    _statement(plan, where, data, labels, shared)
+            problems.append(field_problem(where, "", exc))
+            return None
+
+    def min_item(self, item: dict[str, Any], where: str) -> None:
+        """One JSON-MIN object (or CSV row): the task's data keys, the annotator and one
+        value per control (a string for a single choice, `{"choices": [...]}` for
+        several)."""
+        problems = self.plan.problems
+        if not isinstance(item.get("text"), str):
+            problems.append(f"{where}: field text: missing or not a string")
+            return
+        labels = []
+        controls = {k: v for k, v in item.items() if k in CONTROLS and v not in (None, "")}
+        if controls:
+            fields: dict[str, Any] = {
+                "annotator": annotator_name(item.get("annotator"), self.users)
+            }
+            for name, value in controls.items():
+                if isinstance(value, str) and value.startswith("{"):
+                    value = _embedded_json(value, value)
+                if name == "note" and isinstance(value, str):
+                    value = {"text": [value]}
+                try:
+                    _set_control(fields, name, value, self.scale, self.taxonomy)
+                except ValueError as exc:
+                    problems.append(f"{where}: field {name}.{exc}")
+            try:
+                labels.append(self.shared.label(fields))
+            except ValidationError as exc:
+                problems.append(field_problem(where, "", exc))
+        data = {k: v for k, v in item.items() if k not in CONTROLS and k not in MIN_KEYS}
+        self.statement(where, data, labels)
+
+    def statement(self, where: str, data: dict[str, Any], labels: list[ImportedLabel]) -> None:
+        meta = data.get("meta")
+        if isinstance(meta, str):  # CSV and JSON-MIN carry it as JSON text
+            meta = _embedded_json(meta)
+        meta = meta if isinstance(meta, dict) else {}
+        try:
+            statement = ImportedStatement(
+                where=where,
+                text=data["text"],
+                statement_id=meta.get("statement_id"),
+                document=self._document(meta, where),
+                position=meta.get("position"),
+                start=meta.get("start"),
+                end=meta.get("end"),
+                labels=labels,
+            )
+        except ValidationError as exc:
+            self.plan.problems.append(field_problem(where, "data.meta", exc))
+            return
+        self.plan.statements.append(statement)
+
+    def _document(self, meta: dict[str, Any], where: str) -> ImportedDocument | None:
+        doc = meta.get("document")
+        if doc is None:
+            return None
+        try:
+            return self.shared.document(doc)
+        except ValidationError as exc:
+            self.plan.problems.append(field_problem(where, "data.meta.document", exc))
+            return None
 
 
 def parse_labelstudio(
@@ -438,8 +420,7 @@ def parse_labelstudio(
     """Read a Label Studio JSON or JSON-MIN export (text, or bytes from `json_text`) into an
     import plan."""
     plan = ImportPlan(source=source)
-    users = users or {}
-    shared = SharedParts()
+    reading = _Reading(plan, taxonomy, scale, users or {})
     try:
         tasks = pydantic_core.from_json(text)
     except ValueError as exc:  # "... at line L column C"
@@ -456,7 +437,7 @@ def parse_labelstudio(
             plan.problems.append(f"{where}: expected an object")
             continue
         if "data" not in item and "text" in item:
-            _parse_min_item(plan, item, where, taxonomy, scale, users, shared)
+            reading.min_item(item, where)
             continue
         data = item.get("data")
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
@@ -466,7 +447,7 @@ def parse_labelstudio(
         labels = []
         for k, annotation in enumerate(item.get(key) or []):
             at = f"{where}: {key}[{k}]"
-            label = _parse_annotation(annotation, at, taxonomy, scale, users, plan.problems, shared)
+            label = reading.annotation(annotation, at)
             if label is not None:
                 labels.append(label)
         suggestion = None
@@ -479,7 +460,7 @@ def parse_labelstudio(
                         suggestion = label_key(values[0], taxonomy) or values[0]
         if suggestion is not None:
             labels = [label.model_copy(update={"suggested_type": suggestion}) for label in labels]
-        _statement(plan, where, data, labels, shared)
+        reading.statement(where, data, labels)
     return plan
 
 
@@ -493,7 +474,7 @@ def parse_labelstudio_csv(
 ) -> ImportPlan:
     """Read a Label Studio CSV export (JSON-MIN as a table) into an import plan."""
     plan = ImportPlan(source=source)
-    shared = SharedParts()
+    reading = _Reading(plan, taxonomy, scale, users or {})
     reader = csv.DictReader(io.StringIO(text))
     for number, row in enumerate(reader, start=2):
         item: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
@@ -502,5 +483,5 @@ def parse_labelstudio_csv(
             if isinstance(value, str) and value.strip().isdigit():
                 item[key] = int(value)
         where = f"{source}: line {number}"
-        _parse_min_item(plan, item, where, taxonomy, scale, users or {}, shared)
+        reading.min_item(item, where)
     return plan
