@@ -212,6 +212,22 @@ def test_a_read_snapshot_refuses_writes(db: storage.Database) -> None:
     db.execute("UPDATE users SET name = 'ann2' WHERE id = 1")  # writable again afterwards
 
 
+def test_labels_in_many_batches_come_out_in_order_as_one_copy() -> None:
+    """The readers send hundreds of record batches: the ordered labels are one contiguous
+    copy whether they needed sorting or not (later takes read it without finding batches)."""
+    batches = [
+        pa.record_batch({"statement_id": [5, 2], "annotator_id": [1, 2], "t": ["e", "b"]}),
+        pa.record_batch({"statement_id": [2, 9], "annotator_id": [1, 1], "t": ["a", "f"]}),
+        pa.record_batch({"statement_id": [3], "annotator_id": [7], "t": ["c"]}),
+    ]
+    ordered = arrow_reads._in_statement_order(pa.Table.from_batches(batches))
+    assert ordered["t"].to_pylist() == ["a", "b", "c", "e", "f"]
+    assert {ordered[name].num_chunks for name in ordered.column_names} == {1}
+    in_order = pa.Table.from_batches([batches[0].slice(1), batches[1].slice(1)])
+    assert arrow_reads._in_statement_order(in_order)["t"].to_pylist() == ["b", "f"]
+    assert arrow_reads._in_statement_order(in_order)["t"].num_chunks == 1
+
+
 def test_ids_too_large_for_one_key_are_still_put_in_order() -> None:
     table = pa.table({"statement_id": [7, 3, 3, 1 << 40], "annotator_id": [1, 1 << 30, 2, 5]})
     ordered = arrow_reads._in_statement_order(table)
