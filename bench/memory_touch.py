@@ -3,10 +3,10 @@
 Large reads and reports allocate hundreds of megabytes. On a virtual machine whose memory
 balloon reports free pages to its host (the machine of BENCHMARKS.md is one), memory a
 process freed a few seconds ago goes back to the host, and touching it again costs many
-times more than reusing memory freed a moment ago (the host backs each page again). The figures of `bench/scale.py` that
-allocate much, such as the first agreement report of a process, carry that cost. This bench
-measures it, beside the reference of memory reused at once, so that a reader can tell the
-machine's share from the code's.
+times more than reusing memory freed a moment ago (the host backs each page again). The
+figures of `bench/scale.py` that allocate much, such as the first agreement report of a
+process, carry that cost. This bench measures it, beside the reference of memory reused at
+once, so that a reader can tell the machine's share from the code's.
 
     python bench/memory_touch.py            # 512 MB, pauses of 0, 1, 3 and 10 s
     python bench/memory_touch.py --mb 256
