@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from annotate.agreement.disagreement import statement_disagreement
 from annotate.core.models import LABEL_CONTENT_FIELDS, Annotation, AnnotationInput, Statement
+from storage import dialect
 from storage.documents import to_statement
 from storage.errors import NotFoundError
 from storage.project import bump_queue_generation
@@ -241,8 +242,8 @@ def next_statements(db: Database, annotator_id: int, limit: int = 1) -> list[Sta
 
 def advance_frontier(db: Database, annotator_id: int, statement_ids: list[int]) -> None:
     """Move the annotator's frontier to the furthest of these statements, never backwards."""
-    for i in range(0, len(statement_ids), 900):
-        chunk = statement_ids[i : i + 900]
+    # MAX_PARAMETERS ids and the annotator's: still under SQLite's limit of 999.
+    for chunk in dialect.parameter_chunks(statement_ids):
         marks = ",".join("?" * len(chunk))
         db.execute(
             f"""INSERT INTO queue_positions (user_id, document_id, position)

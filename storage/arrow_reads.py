@@ -397,13 +397,13 @@ def _in_statement_order(labels: pa.Table) -> pa.Table:
     ids below 2**24: numpy's stable sort of one integer key is then several times faster
     than Arrow's sort on two columns, which takes every other case.
 
-    The labels are made one contiguous copy first: the key is then read from it without a
-    copy (the readers send hundreds of record batches, which numpy would copy to join), and
-    Arrow's take reads from it several times faster than across the batches, where it finds
-    each row's batch first."""
+    The labels are made one contiguous copy first: numpy then reads the key's ids from it
+    without a copy (the readers send hundreds of record batches, which it would copy to
+    join), and Arrow's take reads from it several times faster than across the batches,
+    where it finds each row's batch first."""
     labels = labels.combine_chunks()
-    statement = _values(labels["statement_id"])
-    annotator = _values(labels["annotator_id"])
+    statement = labels["statement_id"].to_numpy()
+    annotator = labels["annotator_id"].to_numpy()
     if len(statement) and (
         min(statement.min(), annotator.min()) < 0
         or statement.max() >= 1 << 39
@@ -414,14 +414,6 @@ def _in_statement_order(labels: pa.Table) -> pa.Table:
     if np.all(key[1:] > key[:-1]):
         return labels
     return labels.take(pa.array(np.argsort(key, kind="stable")))
-
-
-def _values(column: pa.ChunkedArray) -> np.ndarray:
-    """A column's values as numpy reads them: without a copy when it is one chunk of
-    numbers without nulls (ids), joined otherwise."""
-    if column.num_chunks == 1 and column.null_count == 0:
-        return column.chunk(0).to_numpy()
-    return column.to_numpy()
 
 
 def _row_of(ids: pa.ChunkedArray, table_ids: pa.ChunkedArray) -> pa.Array:

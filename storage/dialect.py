@@ -149,15 +149,21 @@ def is_database_file(path: Path) -> bool:
         return fh.read(16) == MAGIC
 
 
+def parameter_chunks(values: Sequence[Any], *, repeat: int = 1) -> Iterator[Sequence[Any]]:
+    """`values` in chunks that stay under SQLite's limit on parameters when a query binds
+    each chunk `repeat` times."""
+    size = MAX_PARAMETERS // repeat
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
 def rows_in(
     db: Any, sql: str, values: Sequence[Any], *, repeat: int = 1
 ) -> Iterator[tuple[Any, ...]]:
     """The rows of `sql` (run by `db.execute`) for every value, asked in chunks that stay
     under SQLite's limit on parameters. `{marks}` in `sql` stands for one chunk's
     placeholders; a query that lists them `repeat` times gets that many copies of it."""
-    size = MAX_PARAMETERS // repeat
-    for i in range(0, len(values), size):
-        chunk = values[i : i + size]
+    for chunk in parameter_chunks(values, repeat=repeat):
         marks = ", ".join("?" * len(chunk))
         yield from db.execute(sql.format(marks=marks), [*chunk] * repeat)
 

@@ -23,9 +23,7 @@ def documents_by_ref(db: Database, refs: Sequence[str]) -> dict[str, int]:
     )
     # Chunk by chunk: a row may also carry a ref of another chunk, and only the query of
     # that ref's own chunk sees all of its documents in id order.
-    refs = list(refs)
-    size = dialect.MAX_PARAMETERS // 2
-    for chunk in (refs[i : i + size] for i in range(0, len(refs), size)):
+    for chunk in dialect.parameter_chunks(list(refs), repeat=2):
         wanted = set(chunk)
         for doc_id, external_id, digest in dialect.rows_in(db, sql, chunk, repeat=2):
             for ref in (external_id, digest):
