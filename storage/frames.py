@@ -18,15 +18,21 @@ def labels_frame(db: Database) -> pd.DataFrame:
     from storage.arrow_reads import labels_table
 
     table = labels_table(db)
-    frame = table.drop_columns(["published", "confidence"]).to_pandas()
-    frame["suggestion_shown"] = frame["suggestion_shown"].astype(bool)
     # Dates are parsed once per distinct value (a few per document), not once per label.
     published = pc.dictionary_encode(table["published"].combine_chunks(), null_encoding="encode")
-    dates = pd.to_datetime(published.dictionary.to_pandas()).dt.date
-    frame["published"] = dates.take(published.indices.to_numpy()).reset_index(drop=True)
-    frame["confidence"] = table.select(["confidence"]).to_pandas(
+    confidence = table.select(["confidence"]).to_pandas(
         types_mapper={pa.int64(): pd.Int64Dtype()}.get  # missing stays missing, not NaN
     )["confidence"]
+    # Each column's Arrow memory is let go as soon as it is converted: millions of labels
+    # are then never held twice over.
+    rest = table.drop_columns(["published", "confidence"])
+    del table
+    frame = rest.to_pandas(split_blocks=True, self_destruct=True)
+    del rest
+    frame["suggestion_shown"] = frame["suggestion_shown"].astype(bool)
+    dates = pd.to_datetime(published.dictionary.to_pandas()).dt.date
+    frame["published"] = dates.take(published.indices.to_numpy()).reset_index(drop=True)
+    frame["confidence"] = confidence
     return frame[list(LABEL_COLUMNS)]
 
 

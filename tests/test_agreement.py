@@ -181,6 +181,54 @@ def test_from_long_rejects_duplicate_unit_coder() -> None:
         ReliabilityData.from_long([1, 1], ["a", "a"], ["x", "y"])
 
 
+def test_from_long_finds_a_repeated_pair_among_records_in_order() -> None:
+    # Records in (unit, coder) order take the path without a sort: the repeat is still found.
+    with pytest.raises(ValueError, match=r"unit 2, coder 'b' .* \(records 1 and 2\)"):
+        ReliabilityData.from_long([1, 2, 2, 3], ["a", "b", "b", "c"], ["x", "y", "x", "y"])
+
+
+def test_pair_tables_do_not_depend_on_the_order_of_the_records() -> None:
+    rng = np.random.default_rng(5)
+    units = np.repeat(np.arange(200), 3)
+    coders = np.concatenate([rng.choice(6, 3, replace=False) for _ in range(200)])
+    values = rng.integers(0, 4, len(units))
+    key = units * 6 + coders
+    in_order = np.argsort(key, kind="stable")
+    shuffled = rng.permutation(len(units))
+    a = ReliabilityData.from_long(units[in_order], coders[in_order], values[in_order])
+    b = ReliabilityData.from_long(units[shuffled], coders[shuffled], values[shuffled])
+    assert a.pair_tables().sum() == 3 * 200  # three pairs a < b in every unit
+    np.testing.assert_array_equal(a.pair_tables(), b.pair_tables())
+    assert b.record is not None
+    np.testing.assert_array_equal(values[shuffled][b.record], np.asarray(b.categories)[b.value])
+
+
+def test_from_long_over_many_records_allocates_a_few_arrays_of_them() -> None:
+    """The agreement report codes millions of labels twice (type and confidence) at once:
+    what that allocates, more than the time it takes, sets how long a report waits for
+    fresh memory. Records already in (unit, coder) order, nothing missing: the codes are
+    kept once (unit, coder, value, record: 32 bytes a record) and the peak stays under
+    64 bytes a record (a sort, order array and copies took it to 100)."""
+    import tracemalloc
+
+    n = 300_000
+    units = np.repeat(np.arange(n // 3) * 7 + 100, 3)
+    coders = pd.Series(np.tile(["ann", "bob", "cyd"], n // 3), dtype="str")
+    for values, levels in (
+        (pd.Series(np.array(["a", "b", "c", "d"])[np.arange(n) % 4], dtype="str"), None),
+        (pd.Series(np.arange(n) % 5 + 1, dtype="Int64"), [1, 2, 3, 4, 5]),
+    ):
+        tracemalloc.start()
+        try:
+            data = ReliabilityData.from_long(units, coders, values, levels=levels)
+            kept, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert data.n_values == n and data.unit_ids.dtype.kind == "i"
+        assert kept / n < 40
+        assert peak / n < 64
+
+
 def test_from_long_rejects_length_mismatch() -> None:
     with pytest.raises(ValueError, match="differ in length: 2, 1, 2"):
         ReliabilityData.from_long([1, 2], ["a"], ["x", "y"])

@@ -84,12 +84,15 @@ class ReliabilityData:
             levels = tuple(levels)
             if len(set(levels)) != len(levels):
                 raise ValueError(f"levels contain duplicates: {list(levels)}")
-            present = values_s[~missing].to_numpy()
-            codes = pd.Index(levels).get_indexer(present).astype(np.int64)
+            keep = np.flatnonzero(~missing)
+            present = (values_s[~missing] if len(keep) < len(values_s) else values_s).to_numpy()
+            codes = pd.Index(levels).get_indexer(present).astype(np.int64, copy=False)
             outside = codes < 0
             dropped = tuple(sorted({_shown(v) for v in present[outside]}))
-            keep = np.flatnonzero(~missing)[~outside]
-            value_code = codes[~outside]
+            if outside.any():
+                keep, value_code = keep[~outside], codes[~outside]
+            else:
+                value_code = codes
             categories: tuple[Any, ...] = levels
             n_dropped = int(outside.sum())
         else:
@@ -107,30 +110,36 @@ class ReliabilityData:
                     uniques = uniques[order]
             except TypeError as exc:
                 raise ValueError(f"values cannot be ordered (mixed types?): {exc}") from exc
-            value_code = np.asarray(codes, dtype=np.int64)[keep]
+            value_code = np.asarray(codes, dtype=np.int64)
+            if len(keep) < len(value_code):
+                value_code = value_code[keep]
             uniques = np.asarray(uniques, dtype=None if _is_numeric(uniques) else object)
             if uniques.dtype.kind == "f" and np.all(np.mod(uniques, 1) == 0):
                 # Whole numbers stored as floats (a column with NaN): keep them as ints.
                 uniques = uniques.astype(np.int64)
             categories = tuple(_plain(v) for v in uniques)
             dropped, n_dropped = (), 0
-        unit_arr = np.asarray(unit_code, dtype=np.int64)[keep]
-        coder_arr = np.asarray(coder_code, dtype=np.int64)[keep]
-        pair = unit_arr * max(len(coder_ids), 1) + coder_arr
-        # One sort by (unit, coder) finds duplicates and is kept for the pair tables;
-        # input already in that order (the labels frame is) sorts in linear time.
-        order = np.argsort(pair, kind="stable")
-        repeats = np.flatnonzero(np.diff(pair[order]) == 0)
-        if len(repeats):
-            dup = repeats[0]
-            rows = keep[order[dup : dup + 2]]
-            raise ValueError(
-                f"unit {unit_ids[unit_arr[order[dup]]]!r}, coder "
-                f"{coder_ids[coder_arr[order[dup]]]!r} has more than one value "
-                f"(records {int(rows[0])} and {int(rows[1])})"
-            )
+        # Millions of records: every array below is one more pass over fresh memory, so
+        # nothing is copied that need not be (no selection when no value is missing).
+        unit_arr = np.asarray(unit_code, dtype=np.int64)
+        coder_arr = np.asarray(coder_code, dtype=np.int64)
+        if len(keep) < len(values_s):
+            unit_arr, coder_arr = unit_arr[keep], coder_arr[keep]
+        by_unit = _by_unit_and_coder(unit_arr, coder_arr, len(coder_ids))
+        if by_unit is not None:
+            pair = unit_arr[by_unit] * max(len(coder_ids), 1)
+            pair += coder_arr[by_unit]
+            repeats = np.flatnonzero(pair[1:] == pair[:-1])
+            del pair
+            if len(repeats):
+                dup = by_unit[repeats[0] : repeats[0] + 2]
+                raise ValueError(
+                    f"unit {unit_ids[unit_arr[dup[0]]]!r}, coder "
+                    f"{coder_ids[coder_arr[dup[0]]]!r} has more than one value "
+                    f"(records {int(keep[dup[0]])} and {int(keep[dup[1]])})"
+                )
         return cls(
-            unit_ids=np.asarray(unit_ids, dtype=object),
+            unit_ids=_id_array(unit_ids),
             coder_ids=np.asarray(coder_ids, dtype=object),
             categories=categories,
             unit=unit_arr,
@@ -140,7 +149,7 @@ class ReliabilityData:
             dropped_values=dropped,
             n_dropped=n_dropped,
             record=keep.astype(np.int64, copy=False),
-            _cache={"by_unit": order},
+            _cache={"by_unit": by_unit},
         )
 
     @classmethod
@@ -240,8 +249,8 @@ class ReliabilityData:
                 # A unit's count vector as one number in base (most values + 1), summed
                 # straight from the values (exact in float64 below 2**53): no units ×
                 # categories matrix is built.
-                place = base ** np.arange(q, dtype=np.int64)
-                weights = place[self.value].astype(np.float64)
+                place = (base ** np.arange(q, dtype=np.int64)).astype(np.float64)
+                weights = place[self.value]
                 unit_key = np.bincount(self.unit, weights=weights, minlength=self.n_units)
                 key = unit_key[rated].astype(np.int64)
             else:
@@ -283,10 +292,13 @@ class ReliabilityData:
         pass over the values whatever the number of pairs."""
         if "pair_tables" not in self._cache:
             n_c, q = self.n_coders, self.n_categories
-            order = self._cache.get("by_unit")
-            if order is None:
-                order = np.lexsort((self.coder, self.unit))
-            unit, coder, value = self.unit[order], self.coder[order], self.value[order]
+            if "by_unit" in self._cache:
+                order = self._cache["by_unit"]
+            else:
+                order = _by_unit_and_coder(self.unit, self.coder, n_c)
+            unit, coder, value = self.unit, self.coder, self.value
+            if order is not None:
+                unit, coder, value = unit[order], coder[order], value[order]
             per_unit = np.bincount(unit) if len(unit) else np.zeros(0, dtype=np.int64)
             flat = np.zeros(n_c * n_c * q * q, dtype=np.int64)
             # Within a unit the values are in coder order: pairing each value with the one
@@ -338,6 +350,30 @@ class ReliabilityData:
         if not len(hits):
             raise ValueError(f"unknown coder {coder!r}; known: {list(self.coder_ids)}")
         return int(hits[0])
+
+
+def _by_unit_and_coder(unit: np.ndarray, coder: np.ndarray, n_coders: int) -> np.ndarray | None:
+    """The order of the records by (unit, coder), or None when they are in that order
+    already, each pair once (the labels frame is: checking costs one comparison per record
+    where a sort, even of sorted input, writes an order array and a sorted copy)."""
+    if len(unit) < 2:
+        return None
+    step = unit[1:] > unit[:-1]
+    same = unit[1:] == unit[:-1]
+    same &= coder[1:] > coder[:-1]
+    step |= same
+    if step.all():
+        return None
+    pair = unit * max(n_coders, 1)
+    pair += coder
+    return np.argsort(pair, kind="stable")
+
+
+def _id_array(ids: Any) -> np.ndarray:
+    """Unit or coder ids as an array: numbers stay numbers (a million statement ids as
+    Python objects would take four times the memory), anything else is kept as objects."""
+    array = np.asarray(ids)
+    return array if array.dtype.kind in "iub" else np.asarray(ids, dtype=object)
 
 
 def _factorize_sorted(series: pd.Series) -> tuple[np.ndarray, Any]:
