@@ -24,10 +24,12 @@ def labels_frame(db: Database) -> pd.DataFrame:
         types_mapper={pa.int64(): pd.Int64Dtype()}.get  # missing stays missing, not NaN
     )["confidence"]
     # Each column's Arrow memory is let go as soon as it is converted: millions of labels
-    # are then never held twice over.
+    # are then never held twice over. The columns are copies all the same (no
+    # split_blocks): shared without a copy, Arrow's read-only memory would refuse a caller
+    # that sets values in place.
     rest = table.drop_columns(["published", "confidence"])
     del table
-    frame = rest.to_pandas(split_blocks=True, self_destruct=True)
+    frame = rest.to_pandas(self_destruct=True)
     del rest
     frame["suggestion_shown"] = frame["suggestion_shown"].astype(bool)
     dates = pd.to_datetime(published.dictionary.to_pandas()).dt.date

@@ -71,6 +71,23 @@ def test_the_reader_process_reads_what_the_own_connection_reads(
 
 
 @pytest.mark.parametrize("reader_process", [False, True])
+def test_the_labels_frame_can_be_changed_in_place(
+    db: storage.Database, monkeypatch: pytest.MonkeyPatch, reader_process: bool
+) -> None:
+    """The frame is converted from Arrow without holding both copies, but its columns are
+    pandas' own: a caller may set values in place (Arrow's memory, shared without a copy,
+    is read-only and would refuse)."""
+    if reader_process:
+        monkeypatch.setattr(arrow_reads, "OWN_CONNECTION_ROWS", 0)
+    frame = labels_frame(db)
+    first = frame.index[:1]
+    for column, value in (("statement_id", 0), ("document_id", 0), ("suggestion_shown", True),
+                          ("confidence", 1), ("source_type", "x"), ("annotator", "y")):  # fmt: skip
+        frame.loc[first, column] = value
+        assert frame.loc[first[0], column] == value
+
+
+@pytest.mark.parametrize("reader_process", [False, True])
 def test_labels_come_in_statement_order_whatever_order_they_were_saved_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader_process: bool
 ) -> None:
