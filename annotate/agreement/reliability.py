@@ -125,12 +125,10 @@ class ReliabilityData:
         coder_arr = np.asarray(coder_code, dtype=np.int64)
         if len(keep) < len(values_s):
             unit_arr, coder_arr = unit_arr[keep], coder_arr[keep]
-        by_unit = _by_unit_and_coder(unit_arr, coder_arr, len(coder_ids))
-        if by_unit is not None:
-            pair = unit_arr[by_unit] * max(len(coder_ids), 1)
-            pair += coder_arr[by_unit]
-            repeats = np.flatnonzero(pair[1:] == pair[:-1])
-            del pair
+        by_unit, pairs = _by_unit_and_coder(unit_arr, coder_arr, len(coder_ids))
+        if by_unit is not None and pairs is not None:
+            repeats = np.flatnonzero(pairs[1:] == pairs[:-1])
+            del pairs
             if len(repeats):
                 dup = by_unit[repeats[0] : repeats[0] + 2]
                 raise ValueError(
@@ -295,7 +293,7 @@ class ReliabilityData:
             if "by_unit" in self._cache:
                 order = self._cache["by_unit"]
             else:
-                order = _by_unit_and_coder(self.unit, self.coder, n_c)
+                order, _ = _by_unit_and_coder(self.unit, self.coder, n_c)
             unit, coder, value = self.unit, self.coder, self.value
             if order is not None:
                 unit, coder, value = unit[order], coder[order], value[order]
@@ -352,21 +350,25 @@ class ReliabilityData:
         return int(hits[0])
 
 
-def _by_unit_and_coder(unit: np.ndarray, coder: np.ndarray, n_coders: int) -> np.ndarray | None:
-    """The order of the records by (unit, coder), or None when they are in that order
-    already, each pair once (the labels frame is: checking costs one comparison per record
-    where a sort, even of sorted input, writes an order array and a sorted copy)."""
+def _by_unit_and_coder(
+    unit: np.ndarray, coder: np.ndarray, n_coders: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The order of the records by (unit, coder) and their (unit, coder) keys in that order
+    (equal keys: one pair given twice), or (None, None) when the records are in that order
+    already, each pair once. The labels frame is: checking that costs one comparison per
+    record, where a sort, even of sorted input, writes an order array and a sorted copy."""
     if len(unit) < 2:
-        return None
+        return None, None
     step = unit[1:] > unit[:-1]
     same = unit[1:] == unit[:-1]
     same &= coder[1:] > coder[:-1]
     step |= same
     if step.all():
-        return None
-    pair = unit * max(n_coders, 1)
-    pair += coder
-    return np.argsort(pair, kind="stable")
+        return None, None
+    pairs = unit * max(n_coders, 1)
+    pairs += coder
+    order = np.argsort(pairs, kind="stable")
+    return order, pairs[order]
 
 
 def _id_array(ids: Any) -> np.ndarray:
