@@ -7,9 +7,11 @@ documents) can do without.
 
 from __future__ import annotations
 
+import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,7 +26,14 @@ MB = 1_000_000
 @app.command("export")
 @friendly_errors
 def export(
-    out: Annotated[Path, typer.Option("--out", help="Output file, or a directory.")],
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            help="Output file, or a folder (existing, or written with a final /): the file "
+            "under its default name, and a dataset's card as the folder's README.md.",
+        ),
+    ],
     db: DbOption = None,
     fmt: Annotated[
         str | None,
@@ -59,11 +68,14 @@ def export(
     JSONL or W3C Web Annotations. Annotators are pseudonymised unless --real-names."""
     from workflows.export import export_to
 
-    if out.is_dir():
+    target = Path(out)
+    if out.endswith(("/", os.sep)):
+        target.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
         chosen = fmt or "csv"
     else:
         try:
-            chosen = format_for_path(out.name, fmt)
+            chosen = format_for_path(target.name, fmt)
         except ValueError as exc:
             raise typer.BadParameter(
                 str(exc).removeprefix("format: "), param_hint="--format"
@@ -86,14 +98,20 @@ def export(
             "license": license_id,
         }
     )
-    with typer.progressbar(length=0, label="exporting", file=sys.stderr) as bar:
-        seen = [0]
+    with ExitStack() as stack:
+        bars: list[Any] = []  # the bar starts with the first rows: a refusal prints one line
 
         def progress(rows: int) -> None:
-            bar.update(rows - seen[0])
-            seen[0] = rows
+            if not bars:
+                bars.append(
+                    stack.enter_context(
+                        typer.progressbar(length=0, label="exporting", file=sys.stderr)
+                    )
+                )
+            bar = bars[0]
+            bar.update(rows - bar.pos)
 
-        result = export_to(database, out, options, progress=progress, agreement=not no_agreement)
+        result = export_to(database, target, options, progress=progress, agreement=not no_agreement)
     unit = "task" if result.format == "labelstudio" else "row"
     typer.echo(f"wrote {result.rows:,} {unit}(s) to {result.path} ({result.seconds:.1f} s)")
     for extra in result.files[1:]:

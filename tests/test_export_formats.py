@@ -43,7 +43,39 @@ def test_card_starts_with_a_hugging_face_yaml_header(project_db, data, tmp_path)
     assert header[header.index("size_categories:") + 1] == "- n<1K"
     assert f'    path: "{result.path.name}"' in header
     assert result.path.parent == tmp_path and result.path.name == "test-project-long.parquet"
+    # Into a folder: the card is the folder's README.md, where Hugging Face reads it from.
+    assert result.card_md == tmp_path / "README.md"
     assert result.files == [result.path, result.card_md, result.card_json]
+    # Beside a named file, the card is named after it.
+    named = export_to(project_db, tmp_path / "named.csv", agreement=False)
+    assert (named.card_md.name, named.card_json.name) == ("named.card.md", "named.card.json")
+
+
+def test_an_export_folder_is_a_dataset_and_its_own_readme_is_kept(
+    project_db, data, db_path, tmp_path
+) -> None:
+    folder = tmp_path / "dataset"
+    result = run("export", "--db", db_path, "--out", f"{folder}/", "--format", "jsonl",
+                 "--no-agreement")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "README.md", "test-project-long.card.json", "test-project-long.jsonl"]  # fmt: skip
+    header = yaml_header((folder / "README.md").read_text(encoding="utf-8"))
+    assert '    path: "test-project-long.jsonl"' in header
+    # The next export into the folder replaces the card it wrote.
+    again = run("export", "--db", db_path, "--out", folder, "--format", "parquet",
+                "--no-agreement")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    header = yaml_header((folder / "README.md").read_text(encoding="utf-8"))
+    assert '    path: "test-project-long.parquet"' in header
+    # A README.md the export did not write stays, and nothing is written beside it.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "README.md").write_text("# Our dataset\n", encoding="utf-8")
+    refused = run("export", "--db", db_path, "--out", mine, "--no-agreement")
+    assert_one_line_error(refused, "README.md is not a dataset card an export wrote")
+    assert [p.name for p in mine.iterdir()] == ["README.md"]
+    assert (mine / "README.md").read_text(encoding="utf-8") == "# Our dataset\n"
 
 
 def test_web_annotations_anchor_each_label_in_its_article(project_db, data, tmp_path) -> None:

@@ -1,7 +1,9 @@
 """Exporting a dataset: the data file, its dataset card, and the interchange formats.
 
 `export_dataset(db, options, out_dir)` writes the file under its default name in `out_dir`;
-`export_to(db, out, options)` writes it where the caller says. The long shape is read
+`export_to(db, out, options)` writes it where the caller says (a folder: under the default
+name). A dataset exported into a folder has its card as the folder's README.md, so that the
+folder is a Hugging Face dataset as it is. The long shape is read
 from the database as Arrow record batches and written from them; the wide shape and the
 interchange formats (Label Studio, doccano, W3C Web Annotation) are built row by row from
 chunks, one chunk in memory at a time.
@@ -44,6 +46,7 @@ from annotate.exports import (
     write_text_atomic,
 )
 from annotate.exports.card import (
+    FOLDER_CARD,
     AnnotatorCount,
     DatasetCard,
     agreement_figures,
@@ -51,6 +54,7 @@ from annotate.exports.card import (
     card_markdown,
     card_paths,
     file_sha256,
+    replaceable_card,
 )
 from annotate.exports.options import FORMATS, Format
 from annotate.interchange import doccano, labelstudio, webannotation
@@ -113,16 +117,11 @@ def export_dataset(
     agreement: bool = True,
     n_boot: int = 1000,
 ) -> ExportResult:
-    """Export into `out_dir` under the default file name (the Export page's entry point)."""
-    out_dir = Path(out_dir)
+    """Export into `out_dir` (created if need be) under the default file name (the Export
+    page's entry point)."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     return export_to(
-        db,
-        out_dir / default_file_name(db, options),
-        options,
-        progress=progress,
-        card=card,
-        agreement=agreement,
-        n_boot=n_boot,
+        db, Path(out_dir), options, progress=progress, card=card, agreement=agreement, n_boot=n_boot
     )
 
 
@@ -136,13 +135,15 @@ def export_to(
     agreement: bool = True,
     n_boot: int = 1000,
 ) -> ExportResult:
-    """Export labels to `out` (a file; a directory means the default name inside it)."""
+    """Export labels to `out`: a file, or a folder (the default name inside it, and a
+    dataset's card as the folder's README.md)."""
     started = time.perf_counter()
     out = Path(out)
+    folder = out.is_dir()
     if options is None:  # the format the file's extension names
-        fmt = "csv" if out.is_dir() else format_for_path(out.name, None)
+        fmt = "csv" if folder else format_for_path(out.name, None)
         options = ExportOptions.model_validate({"format": fmt})
-    if out.is_dir():
+    if folder:
         out = out / default_file_name(db, options)
     check_format(options)
     if options.format == "labelstudio":
@@ -152,9 +153,28 @@ def export_to(
     elif options.format == "webannotation":
         result = _webannotation(db, out, options, progress)
     else:
-        result = _dataset(db, out, options, progress, card, agreement, n_boot)
+        cards = card_paths(out, folder=folder) if card else None
+        if cards is not None:
+            _check_card_free(cards[0])
+        result = _dataset(db, out, options, progress, cards, agreement, n_boot)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _check_card_free(path: Path) -> None:
+    """A folder's README.md that an export did not write is not replaced: the export stops
+    before it writes anything (ExportError)."""
+    if path.name != FOLDER_CARD or not path.exists():
+        return
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ExportError(f"out: {path}: cannot be read ({exc.strerror})") from None
+    if not replaceable_card(text):
+        raise ExportError(
+            f"out: {path} is not a dataset card an export wrote, and is left as it is; "
+            "export into another folder, or name the output file"
+        )
 
 
 def _pseudonyms(db: Database, options: ExportOptions) -> Pseudonyms:
@@ -193,10 +213,11 @@ def _dataset(
     out: Path,
     options: ExportOptions,
     progress: Progress | None,
-    card: bool,
+    cards: tuple[Path, Path] | None,
     agreement: bool,
     n_boot: int,
 ) -> ExportResult:
+    """The data file and, where `cards` says (Markdown, JSON), its dataset card."""
     fmt: Format = options.format  # type: ignore[assignment]  # a dataset format here
     project = get_project(db)
     scale = scale_preset(project.scale_preset)
@@ -204,7 +225,7 @@ def _dataset(
     pseudonyms = _pseudonyms(db, options)
     f = options.filters
     summary = None
-    if card or options.shape == "wide":  # a full scan: only when the card or columns need it
+    if cards or options.shape == "wide":  # a full scan: only when the card or columns need it
         summary = label_summary(db, f, options.all_revisions)
     if options.shape == "long":
         columns = long_columns(db, options.all_revisions)
@@ -236,7 +257,7 @@ def _dataset(
         writers={"jsonl": write_jsonl},
     )
     result = ExportResult(path=out, format=fmt, rows=rows)
-    if not card or summary is None:
+    if not cards or summary is None:
         return result
     counts, first, last, versions = summary
     taxonomies = taxonomy_versions(db)
@@ -279,7 +300,7 @@ def _dataset(
         hidden = [pseudonyms.annotator(n) for n in f.annotators]
         filters = f.model_copy(update={"annotators": hidden})
         dataset_card.options = options.model_copy(update={"filters": filters})
-    md_path, json_path = card_paths(out)
+    md_path, json_path = cards
     write_text_atomic(md_path, card_markdown(dataset_card))
     write_text_atomic(json_path, card_json(dataset_card))
     result.card_md, result.card_json = md_path, json_path

@@ -1,4 +1,5 @@
-"""The dataset card written beside every export (`<name>.card.md` and `<name>.card.json`).
+"""The dataset card written beside every export (`<name>.card.md` and `<name>.card.json`;
+`README.md` for the Markdown card of an export into a folder, see `card_paths`).
 
 A file of labels is only reusable with its context: what the labels mean (taxonomy
 versions and definitions), the rating scale, who labelled (pseudonymously), how well they
@@ -156,6 +157,8 @@ def card_markdown(card: DatasetCard) -> str:
     f = o.filters
     lines = [
         card_yaml(card),
+        _WRITTEN_HERE,
+        "",
         f"# Dataset card: {card.file}",
         "",
         f"- **Project:** {card.project}",
@@ -223,10 +226,28 @@ def card_markdown(card: DatasetCard) -> str:
     return "\n".join(lines)
 
 
-def card_paths(export_path: Path) -> tuple[Path, Path]:
-    """`data.csv` → `data.card.md`, `data.card.json` in the same directory."""
+FOLDER_CARD = "README.md"
+"""The Markdown card of an export into a folder: the file a Hugging Face dataset repository
+reads its card (YAML header included) from, at its root."""
+_WRITTEN_HERE = (
+    "<!-- Dataset card of an export into this folder: the next export here replaces it. -->"
+)
+"""The line that marks a folder's README.md as a card an export wrote, which the next
+export may replace; any other README.md is someone's text and is left alone."""
+
+
+def card_paths(export_path: Path, *, folder: bool = False) -> tuple[Path, Path]:
+    """`data.csv` → `data.card.md`, `data.card.json` in the same directory. With `folder`
+    (an export into a folder of its own) the Markdown card is the folder's `README.md`, so
+    that the folder can be pushed as a Hugging Face dataset as it is."""
     path = Path(export_path)
-    return path.with_name(f"{path.stem}.card.md"), path.with_name(f"{path.stem}.card.json")
+    markdown = path.with_name(FOLDER_CARD if folder else f"{path.stem}.card.md")
+    return markdown, path.with_name(f"{path.stem}.card.json")
+
+
+def replaceable_card(text: str) -> bool:
+    """Whether a folder's README.md is a card an earlier export wrote (`card_markdown`)."""
+    return _WRITTEN_HERE in text
 
 
 def card_json(card: DatasetCard) -> str:

@@ -46,8 +46,11 @@ Every dataset export (`--shape long|wide`) writes a dataset card beside it (`NAM
 `NAME.card.json`): a Hugging Face YAML header (languages, license (`--license`), task category,
 size category, data file), then the project, taxonomy versions with definitions, rating scale,
 annotator pseudonyms and counts, agreement figures with intervals, date range, export time, and
-the exact options and filters used. An export folder can be pushed as a Hugging Face dataset as
-it is.
+the exact options and filters used. Exported into a folder (`--out DIR/`, or the Export page's
+zip), the Markdown card is the folder's `README.md`, the file Hugging Face reads a dataset card
+from, so the folder can be pushed as a Hugging Face dataset as it is. The next export into the
+folder replaces that card; a `README.md` that an export did not write is never replaced (the
+export stops, and writes nothing).
 
 - CSV is UTF-8 with a BOM (Excel reads accents right); lists are JSON arrays. In CSV and Excel,
   control characters are removed from text cells, then a cell that begins with `=`, `+`, `-`,
