@@ -14,6 +14,8 @@ control names, unique within one annotation.
 Import reads every shape Label Studio writes: JSON (`annotations`, or `completions` in
 versions before 1.0), JSON-MIN (one flat object per annotation) and CSV (JSON-MIN as a
 table); `completed_by` as an integer, an object or a name; tasks with or without ids.
+A task's `predictions` are machine output that the file does not tie to anyone's label
+(nor says who was shown them): import stores no label, and no suggestion, from them.
 """
 
 from __future__ import annotations
@@ -450,16 +452,6 @@ def parse_labelstudio(
             label = reading.annotation(annotation, at)
             if label is not None:
                 labels.append(label)
-        suggestion = None
-        for prediction in item.get("predictions") or []:
-            for result in prediction.get("result", []) if isinstance(prediction, dict) else []:
-                if isinstance(result, dict) and result.get("from_name") == "source_type":
-                    value = result.get("value")
-                    values = value.get("choices") if isinstance(value, dict) else None
-                    if isinstance(values, list) and values and isinstance(values[0], str):
-                        suggestion = label_key(values[0], taxonomy) or values[0]
-        if suggestion is not None:
-            labels = [label.model_copy(update={"suggested_type": suggestion}) for label in labels]
         reading.statement(where, data, labels)
     return plan
 
