@@ -42,7 +42,12 @@ def test_current_label_lists(project_db, tmp_path) -> None:
         path,
         [
             {"id": 1, "text": TEXTS[0], "label": ["Official denial", "confidence:4"]},
-            {"id": 2, "text": TEXTS[1], "label": ["media_report", "expert"], "user": "dora"},
+            {
+                "id": 2,
+                "text": TEXTS[1],
+                "label": ["media_report", "also_cites:expert"],
+                "user": "dora",
+            },
             {"id": 3, "text": TEXTS[2], "label": []},
         ],
     )
@@ -57,7 +62,12 @@ def test_older_labels_key(project_db, tmp_path) -> None:
         path,
         [
             {"id": 1, "text": TEXTS[0], "labels": ["official_denial", "confidence:4"]},
-            {"id": 2, "text": TEXTS[1], "labels": ["media_report", "expert"], "user": "dora"},
+            {
+                "id": 2,
+                "text": TEXTS[1],
+                "labels": ["also_cites:expert", "media_report"],
+                "user": "dora",
+            },
         ],
     )
     import_labels_file(project_db, path, default_user="zoe")
@@ -71,7 +81,7 @@ def test_version_one_annotations_with_label_ids_and_labels_file(project_db, tmp_
             [
                 {"id": 11, "text": "official_denial", "prefix_key": None, "suffix_key": "d"},
                 {"id": 12, "text": "media_report", "prefix_key": None, "suffix_key": "m"},
-                {"id": 13, "text": "expert", "prefix_key": None, "suffix_key": "e"},
+                {"id": 13, "text": "also_cites:expert", "prefix_key": None, "suffix_key": "e"},
                 {"id": 14, "text": "confidence:4", "prefix_key": None, "suffix_key": "4"},
             ]
         )
@@ -116,7 +126,7 @@ CSV_TEXT = (
     "id,text,label\n"
     f'1,"{TEXTS[0]}",official_denial#confidence:4\n'
     f'2,"{TEXTS[1]}",media_report\n'
-    f'2,"{TEXTS[1]}",expert\n'
+    f'2,"{TEXTS[1]}",also_cites:expert\n'
 )
 
 
@@ -144,7 +154,8 @@ def test_export_then_import_into_a_fresh_project(project_db, users, tmp_path) ->
     assert result.rows == len(lines) == 9  # ten current labels, one of them skipped
     first = lines[0]
     assert set(first) == {"text", "label", "user", "meta"}
-    assert first["label"] == ["named_official", "document", "expert", "confidence:4"]
+    assert first["label"] == [
+        "named_official", "also_cites:document", "also_cites:expert", "confidence:4"]  # fmt: skip
     assert first["user"] == "annotator_01"
     assert first["meta"]["document"]["title"] == "alpha"
     fresh = storage.connect(tmp_path / "fresh.db")
@@ -158,6 +169,53 @@ def test_export_then_import_into_a_fresh_project(project_db, users, tmp_path) ->
         if v[0] is not None  # the skipped label is not a doccano label
     }
     assert labels(fresh) == source
+    # doccano keeps a text's labels as a set and writes them sorted: read back the same.
+    resorted = tmp_path / "resorted.jsonl"
+    write_lines(resorted, [{**line, "label": sorted(line["label"])} for line in lines])
+    again = storage.connect(tmp_path / "again.db")
+    storage.create_project(again, "Again")
+    import_labels_file(again, resorted)
+    assert labels(again) == source
+
+
+def test_two_plain_source_types_are_a_problem_not_a_guess(project_db, tmp_path) -> None:
+    path = tmp_path / "sorted.jsonl"
+    write_lines(path, [{"text": TEXTS[0], "label": ["expert", "media_report"], "user": "dora"}])
+    with pytest.raises(LabelImportError) as refused:
+        import_labels_file(project_db, path)
+    assert refused.value.problems == [
+        "sorted.jsonl: line 1: field label: two source types ('expert' and 'media_report') "
+        "and doccano keeps no order: write the cited one as also_cites:media_report"
+    ]
+    assert labels(project_db) == {}
+
+
+def test_a_doccano_csv_with_quotes_and_line_breaks_in_texts(project_db, tmp_path) -> None:
+    # As doccano 1.8 writes it: RFC 4180, a text with doubled quotes, a line break and
+    # single quotes (which a dialect sniffer takes for the quote character).
+    path = tmp_path / "doccano.csv"
+    path.write_text(
+        "id,text,label,meta\n"
+        '1,"Officials said ""no deal"".\nSecond line; it\'s here.",official_denial,'
+        "\"{'a': 'b'}\"\n"
+        "2,The minister's aide spoke.,named_official#confidence:4,\"{'c': 'd'}\"\n"
+        "3,'Quoted' text,bogus,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LabelImportError) as refused:
+        import_labels_file(project_db, path, default_user="zoe")
+    assert [p.split(": field")[0] for p in refused.value.problems] == ["doccano.csv: line 5"]
+    path.write_text(path.read_text(encoding="utf-8").replace(",bogus,", ",expert,"))
+    import_labels_file(project_db, path, default_user="zoe")
+    assert labels(project_db) == {
+        ('Officials said "no deal".\nSecond line; it\'s here.', "zoe"): (
+            "official_denial",
+            None,
+            [],
+        ),
+        ("The minister's aide spoke.", "zoe"): ("named_official", 4, []),
+        ("'Quoted' text", "zoe"): ("expert", None, []),
+    }
 
 
 def test_bad_doccano_lines_name_their_line(project_db, users) -> None:

@@ -19,7 +19,7 @@ READS = """# Formats
 | `.html`, `.htm` | one article page; the main text is extracted (navigation, menus and footers dropped), with title, date and site name from the page's metadata. |
 | `.csv` (`,` `;` or tab; UTF-8, with or without BOM) and `.jsonl` | one article per row in a `text` column (optional `title`, `outlet`, `url`, `published`, `language`, `id`), or ready-made statements: rows that share a `document_id` form one document, one statement per row. |
 | Label Studio exports (`sourcedesk import-labels`) | JSON (tasks with `annotations`, or `completions` before Label Studio 1.0), JSON-MIN and CSV; `completed_by` as an integer (named by the `NAME.users.json` listing beside the file, or `--users`) or an object; tasks with or without ids. `ground_truth` annotations become final labels. |
-| doccano exports (`sourcedesk import-labels`) | JSONL with `text` and `label` (or `labels`); 1.0.x JSONL with `annotations` holding label ids (`--labels labels.json` names them); CSV with `text` and `label` (labels joined by `#`), UTF-8 or UTF-16. |
+| doccano exports (`sourcedesk import-labels`) | JSONL with `text` and `label` (or `labels`; one source type, the others as `also_cites:<key>`, and `confidence:<code>`); 1.0.x JSONL with `annotations` holding label ids (`--labels labels.json` names them); CSV with `text` and `label` (labels joined by `#`), UTF-8 or UTF-16. |
 | SourceDesk dump (`sourcedesk dump`) | the whole project as JSON lines, for `sourcedesk load` into an empty database. |
 
 Every file either imports whole or not at all; an error names the file, the line and the field.
@@ -73,11 +73,22 @@ An editor's final label is a `ground_truth` annotation; suggestions are `predict
 their `model_version`. The matching labelling configuration is written beside it
 (`NAME.config.xml`).
 
+Label Studio (1.23) reads `completed_by` as one of its own user ids: it refuses the import
+when a number is none of its users, and otherwise credits each label to whoever holds that id
+there, so the people of an imported project are those of `NAME.users.json` only after a check
+of both lists. A task's `predictions` are read by no import:
+they are the suggester's output, tied to no one's label.
+
 ### doccano
 
-`--format doccano` writes JSONL, one line per label: `text`, `label` (the source type, the
-sources it also cites, and `confidence:<code>`), `user`, and `meta` with the statement and
-document references, so that `import-labels` reads it back exactly.
+`--format doccano` writes JSONL, one line per label: `text`, `label` (the source type, each
+source it also cites as `also_cites:<key>`, and `confidence:<code>`), `user`, and `meta` with
+the statement and document references, so that `import-labels` reads it back exactly, also
+after doccano has sorted the labels. doccano itself makes one example per line and gives every
+label to the person who uploads the file. A label list with two plain source types does not
+say which one the statement comes from (doccano writes a text's labels sorted): the import
+lists it as a problem. A doccano file that names no person (its per-user exports) needs
+`--user NAME`.
 
 ### W3C Web Annotation
 

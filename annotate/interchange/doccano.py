@@ -9,8 +9,10 @@ Every generation of doccano's text-classification export is read:
 - CSV with `text` and `label` columns (several labels joined by `#`), UTF-8 or UTF-16
   (Excel's "Unicode text" export; recognised by its byte-order mark).
 
-The first label that is a source type becomes the primary label and any other source types
-go to `also_cites`; a label written `confidence:<code>` sets the confidence. A line names
+A label list holds one source type (the one the statement comes from); the other sources it
+cites are written `also_cites:<key>`, and `confidence:<code>` sets the confidence. doccano keeps
+a text's labels as a set and writes them sorted, so a list with two plain source types does not
+say which one is the source: it is a problem of the line, never a guess. A line names
 its annotator in `user` (or `annotator`); otherwise the importer takes a default user name.
 Span labels (`[start, end, label]`) are sequence labelling, not statement labels, and are
 refused. Export writes one line per label in the first shape, with `meta` holding the
@@ -36,6 +38,7 @@ from annotate.interchange import labels as plans
 from annotate.interchange.labelstudio import field_problem
 
 CONFIDENCE_PREFIX = "confidence:"
+ALSO_CITES_PREFIX = "also_cites:"
 CSV_LABEL_SEPARATOR = "#"
 
 
@@ -87,11 +90,20 @@ def _labels(
                 problems.append(f"{where}: field label: unknown confidence level {code!r}")
             fields["confidence"] = level
             continue
+        if value.casefold().startswith(ALSO_CITES_PREFIX):
+            cited = value[len(ALSO_CITES_PREFIX) :]
+            fields["also_cites"].append(plans.label_key(cited, taxonomy) or cited)
+            continue
         key = plans.label_key(value, taxonomy) or value
         if fields["source_type"] is None:
             fields["source_type"] = key
         else:
-            fields["also_cites"].append(key)
+            problems.append(
+                f"{where}: field label: two source types ({fields['source_type']!r} and "
+                f"{key!r}) and doccano keeps no order: write the cited one as "
+                f"{ALSO_CITES_PREFIX}{key}"
+            )
+            return None
     return fields
 
 
@@ -274,28 +286,34 @@ def parse_doccano_csv(
     """Read a doccano CSV export: `text` and `label` columns, one row per text (labels
     joined by `#`) or one row per label; rows of one text and user are merged."""
     plan = plans.ImportPlan(source=source)
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     if "text" not in fields:
         plan.problems.append(f"{source}: line 1: field text: no `text` column")
         return plan
     rows: dict[tuple[str, str], tuple[int, list[str]]] = {}
-    for number, raw in enumerate(reader, start=2):
+    number = reader.line_num + 1  # the line a record starts on: a text may hold line breaks
+    for raw in reader:
         row = {(k or "").strip().lower(): (v or "") for k, v in raw.items()}
         label_cell = row.get("label", row.get("labels", ""))
         user = row.get("user") or row.get("annotator") or default_user
         key = (row["text"], user)
         _first, values = rows.setdefault(key, (number, []))
         values.extend(v.strip() for v in label_cell.split(CSV_LABEL_SEPARATOR) if v.strip())
+        number = reader.line_num + 1
     reading = _Reading(plan, taxonomy, scale)
     for (text_value, user), (number, values) in rows.items():
         _add(reading, number, text_value, {}, [(user, values)])
     return plan
+
+
+def _delimiter(text: str) -> str:
+    """The separator of a doccano CSV: a comma (its own export, RFC 4180), or the tab or
+    semicolon of a spreadsheet's export, read from the header row only. Guessing the
+    dialect from the cells (`csv.Sniffer`) takes quotes inside texts for its quote
+    character and splits records in the wrong places."""
+    header = text.split("\n", 1)[0]
+    return max((",", "\t", ";"), key=header.count) if header.count(",") == 0 else ","
 
 
 def doccano_line(
@@ -303,7 +321,7 @@ def doccano_line(
 ) -> str:
     """One export line: the statement, one person's labels, and references in `meta`."""
     values = [label["source_type"]] if label["source_type"] else []
-    values += list(label["also_cites"])
+    values += [f"{ALSO_CITES_PREFIX}{key}" for key in label["also_cites"]]
     level = scale.level(label["confidence"])
     if level is not None:
         values.append(f"{CONFIDENCE_PREFIX}{level.code}")
