@@ -5,6 +5,7 @@ choices (format from the extension, pseudonyms by default, no stray databases)."
 from __future__ import annotations
 
 import json
+import re
 
 import openpyxl
 import pyarrow as pa
@@ -83,7 +84,16 @@ def test_web_annotations_anchor_each_label_in_its_article(project_db, data, tmp_
     assert result.format == "webannotation"
     collection = json.loads(result.path.read_text())
     assert collection["type"] == "AnnotationCollection"
+    assert collection["first"]["type"] == "AnnotationPage"
+    # The model's MUSTs: the collection and its page have IRIs, times are UTC with Z.
+    assert collection["id"].startswith("urn:uuid:")
+    assert collection["first"]["id"].startswith("urn:uuid:")
+    assert collection["id"] != collection["first"]["id"]
     items = collection["first"]["items"]
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", i["created"]) for i in items
+    )
+    assert all(set(i["target"]) == {"source", "selector"} for i in items)
     assert len(items) == collection["total"] == result.rows == 9
     texts = {d.document.id: storage.get_document(project_db, d.document.id).text
              for d in storage.list_documents(project_db)}  # fmt: skip

@@ -6,12 +6,15 @@ characters of context either side) and a `TextPositionSelector` (its character o
 the document text), so standard annotation clients (Hypothesis, Recogito, Annotorious) can
 show the labels over the original article. The source type is a `classifying` body, the
 confidence and note `describing` and `commenting` bodies. The file is an
-`AnnotationCollection` with its items on one page.
+`AnnotationCollection` with its items on one page; the collection and its page each have an
+IRI of their own (`urn:uuid:`), as the model requires, and times are UTC written with `Z`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -75,23 +78,37 @@ def annotation(
         "type": "Annotation",
         "motivation": "classifying",
         "creator": {"type": "Person", "nickname": label["annotator"]},
-        "created": label["labelled_at"],
+        "created": utc_stamp(label["labelled_at"]),
         "body": bodies,
         "target": {
             "source": source_iri(statement["url"] or "", document_ref),
             "selector": selectors(document_text, statement["start"], statement["end"]),
         },
     }
-    if statement.get("title"):
-        item["target"]["title"] = statement["title"]
     return item
 
 
+def utc_stamp(stamp: str) -> str:
+    """An ISO time as the model writes it: UTC, with `Z` (a time without an offset is
+    taken as UTC, as the database stores every time)."""
+    moment = dt.datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
 def collection_head(label: str) -> str:
-    """The opening of an AnnotationCollection whose items follow (see `collection_tail`)."""
-    head = {"@context": CONTEXT, "type": "AnnotationCollection", "label": label}
+    """The opening of an AnnotationCollection whose items follow (see `collection_tail`):
+    the collection and its one page, each with a new `urn:uuid:` IRI."""
+    head = {
+        "@context": CONTEXT,
+        "id": uuid.uuid4().urn,
+        "type": "AnnotationCollection",
+        "label": label,
+    }
     text = json.dumps(head, ensure_ascii=False)
-    return text[:-1] + ', "first": {"type": "AnnotationPage", "items": ['
+    page = json.dumps(uuid.uuid4().urn)
+    return text[:-1] + f', "first": {{"id": {page}, "type": "AnnotationPage", "items": ['
 
 
 def collection_tail(total: int) -> str:
