@@ -18,6 +18,7 @@ from test_export_data import document, populate
 import storage
 from annotate.documents import parse_file
 from annotate.exports import ExportOptions, spreadsheet_text, spreadsheet_text_array
+from annotate.exports.card import DatasetCard, card_yaml
 from annotate.exports.options import format_for_path
 from workflows.export import export_dataset, export_to
 
@@ -47,6 +48,12 @@ def test_card_starts_with_a_hugging_face_yaml_header(project_db, data, tmp_path)
     # Into a folder: the card is the folder's README.md, where Hugging Face reads it from.
     assert result.card_md == tmp_path / "README.md"
     assert result.files == [result.path, result.card_md, result.card_json]
+    # Languages as the Hub lists them: ISO 639 codes, once each, without "und".
+    card = DatasetCard.model_validate_json(result.card_json.read_text())
+    tagged = card.model_copy(update={"languages": ["fr-CA", "en-gb", "fr", "und", "pt_BR"]})
+    header = yaml_header(card_yaml(tagged))
+    assert header[: header.index("license: \"cc-by-4.0\"")] == [
+        "language:", '- "fr"', '- "en"', '- "pt"']  # fmt: skip
     # Beside a named file, the card is named after it.
     named = export_to(project_db, tmp_path / "named.csv", agreement=False)
     assert (named.card_md.name, named.card_json.name) == ("named.card.md", "named.card.json")
@@ -289,3 +296,15 @@ def test_numbers_keep_their_sign_and_formulas_do_not_run(cell: str, written: str
 
     assert spreadsheet_text(cell) == written
     assert spreadsheet_text_array(pa.array([cell, "plain"])).to_pylist() == [written, "plain"]
+
+
+def test_the_card_license_is_one_the_hub_lists(project_db, data, db_path, tmp_path) -> None:
+    out = tmp_path / "l.csv"
+    refused = run("export", "--db", db_path, "--out", out, "--license", "MIT License")
+    assert_one_line_error(refused, "'MIT License' is not a Hugging Face license identifier")
+    assert not out.exists()
+    written = run("export", "--db", db_path, "--out", out, "--license", " CC-BY-4.0 ",
+                  "--no-agreement")  # fmt: skip
+    assert written.exit_code == 0, written.output
+    header = yaml_header((tmp_path / "l.card.md").read_text(encoding="utf-8"))
+    assert 'license: "cc-by-4.0"' in header

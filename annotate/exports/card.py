@@ -125,7 +125,9 @@ def _yaml_text(value: str) -> str:
 
 def card_yaml(card: DatasetCard) -> str:
     """The YAML header of a Hugging Face dataset card (the `---` block at the top)."""
-    languages = [lang for lang in card.languages if lang and lang != "und"]
+    # The Hub lists a dataset's languages as ISO 639 codes: "fr", not the region tag "fr-ca".
+    primary = (lang.split("-")[0].split("_")[0].lower() for lang in card.languages if lang)
+    languages = list(dict.fromkeys(lang for lang in primary if lang and lang != "und"))
     lines = ["---"]
     if languages:
         lines += ["language:", *[f"- {_yaml_text(lang)}" for lang in languages]]

@@ -43,7 +43,8 @@ Annotators are pseudonymised everywhere by default: `annotator_01`, `annotator_0
 by their first saved label, editors `editor_01`, ...; `--real-names` keeps account names.
 
 Every dataset export (`--shape long|wide`) writes a dataset card beside it (`NAME.card.md` and
-`NAME.card.json`): a Hugging Face YAML header (languages, license (`--license`), task category,
+`NAME.card.json`): a Hugging Face YAML header (languages as ISO 639 codes, license (`--license`,
+one of the identifiers the Hub lists, e.g. `cc-by-4.0`, or `other`), task category,
 size category, data file), then the project, taxonomy versions with definitions, rating scale,
 annotator pseudonyms and counts, agreement figures with intervals, date range, export time, and
 the exact options and filters used. Exported into a folder (`--out DIR/`, or the Export page's
@@ -51,6 +52,7 @@ zip), the Markdown card is the folder's `README.md`, the file Hugging Face reads
 from, so the folder can be pushed as a Hugging Face dataset as it is. The next export into the
 folder replaces that card; a `README.md` that an export did not write is never replaced (the
 export stops, and writes nothing).
+Hugging Face reads the CSV, JSONL and Parquet exports; Excel is for people, not for the Hub.
 
 - CSV is UTF-8 with a BOM (Excel reads accents right); lists are JSON arrays. In CSV and Excel,
   control characters are removed from text cells, then a cell that begins with `=`, `+`, `-`,

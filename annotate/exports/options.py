@@ -7,9 +7,12 @@ the same options, and the card can record exactly what was asked for.
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
+from functools import cache
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from annotate.exports.errors import ExportError
 
@@ -85,6 +88,13 @@ class ExportFilters(BaseModel):
         return self
 
 
+@cache
+def hub_licenses() -> frozenset[str]:
+    """The license identifiers a Hugging Face dataset card may give (`data/hub_licenses.toml`)."""
+    path = Path(__file__).parent.parent / "data" / "hub_licenses.toml"
+    return frozenset(tomllib.loads(path.read_text(encoding="utf-8"))["licenses"])
+
+
 class ExportOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -97,6 +107,19 @@ class ExportOptions(BaseModel):
     chunk_size: int = Field(default=10_000, ge=1, le=1_000_000)
     license: str = Field(default="unknown", max_length=80)
     """The dataset's license, as a Hugging Face license identifier, for the card."""
+
+    @field_validator("license")
+    @classmethod
+    def _hub_license(cls, value: str) -> str:
+        """A card the Hub reads: its license is one of the identifiers the Hub lists
+        ("CC-BY-4.0 " is "cc-by-4.0"); "other" names a license it does not list."""
+        key = value.strip().lower()
+        if key not in hub_licenses():
+            raise ValueError(
+                f"{value!r} is not a Hugging Face license identifier (for example cc-by-4.0, "
+                "cc0-1.0, mit; other for a license it does not list, unknown if none is known)"
+            )
+        return key
 
     @model_validator(mode="after")
     def _revisions_are_long(self) -> ExportOptions:
