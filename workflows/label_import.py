@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -26,6 +27,7 @@ from annotate import interchange
 from annotate.core.models import AdjudicationInput, User
 from annotate.core.taxonomy import RatingScale, Taxonomy, scale_preset
 from annotate.documents import ParsedDocument
+from annotate.interchange.labels import csv_delimiter
 from storage.adjudications import adjudicate
 from storage.bulk import (
     NewLabel,
@@ -67,6 +69,12 @@ class ImportSummary(BaseModel):
     """Accounts created for people named in the file: inactive until an admin activates them."""
 
 
+_DOCCANO_KEY = re.compile(r'(?<!\\)"labels?"\s*:')
+_TASK_KEY = re.compile(r'(?<!\\)"(data|annotations|completions|annotator|annotation_id)"\s*:')
+"""Keys (not text inside strings, where quotes are escaped) of a doccano JSON export's
+objects, and of Label Studio's tasks and JSON-MIN rows."""
+
+
 def detect_kind(path: Path, body: str | bytes) -> LabelFileKind:
     """The shape of a labels file, from its name and its content as `interchange.json_text`
     gives it (text when it was UTF-16, its bytes otherwise)."""
@@ -74,11 +82,13 @@ def detect_kind(path: Path, body: str | bytes) -> LabelFileKind:
     start = head.lstrip()[:200]
     if path.suffix.lower() in (".csv", ".tsv"):
         first = start.splitlines()[0] if start else ""
-        names = {n.strip().strip('"').lower() for n in first.replace(";", ",").split(",")}
+        names = {n.strip().strip('"').lower() for n in first.split(csv_delimiter(first))}
         labelstudio = {"annotator", "annotation_id", "source_type"} & names
         return "labelstudio-csv" if labelstudio else "doccano-csv"
     if path.suffix.lower() == ".jsonl" or not start.startswith(("[", "{")):
         return "doccano"
+    if start.startswith("[") and _DOCCANO_KEY.search(head) and not _TASK_KEY.search(head):
+        return "doccano"  # doccano's JSON export: objects with text and label, no task data
     if start.startswith("{"):  # one task, or JSON Lines: a line that starts an object
         lines = "\n{" in body.strip() if isinstance(body, str) else b"\n{" in body.strip()
         if lines:

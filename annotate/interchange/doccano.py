@@ -142,9 +142,12 @@ class _Reading:
     statements: dict[tuple[str, bytes], plans.ImportedStatement] = field(default_factory=dict)
     shared: plans.SharedParts = field(default_factory=plans.SharedParts)
 
+    unit: str = "line"
+    """What a number counts: lines of JSONL or CSV, items of a JSON export."""
+
     def where(self, number: int) -> str:
         """A line in words, for a problem or a statement (most lines need neither)."""
-        return f"{self.plan.source}: line {number}"
+        return f"{self.plan.source}: {self.unit} {number}"
 
     def label(self, number: int, user: str, values: Any) -> plans.ImportedLabel | None:
         return self.shared.read_label(
@@ -220,6 +223,16 @@ def parse_doccano(
     an import plan."""
     plan = plans.ImportPlan(source=source)
     reading = _Reading(plan, taxonomy, scale)
+    if text.lstrip()[:1] in ("[", b"["):  # doccano's JSON export: one list of the same objects
+        reading.unit = "item"
+        try:
+            rows = pydantic_core.from_json(text)
+        except ValueError as exc:
+            plan.problems.append(f"{source}: not valid JSON ({plans.json_reason(exc)})")
+            return plan
+        for number, row in enumerate(rows, start=1):
+            _row(reading, number, row, default_user, label_names)
+        return plan
     for number, line in enumerate(json_lines(text), start=1):
         if not line or line.isspace():
             continue
@@ -229,20 +242,32 @@ def parse_doccano(
             reason = plans.json_reason(exc).replace(" at line 1 column ", " at column ")
             plan.problems.append(f"{reading.where(number)}: not valid JSON ({reason})")
             continue
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            plan.problems.append(f"{reading.where(number)}: field text: missing or not a string")
-            continue
-        meta: dict[str, Any] = row["meta"] if isinstance(row.get("meta"), dict) else {}
-        per_user: list[tuple[str, Any]]
-        if isinstance(row.get("annotations"), list):
-            where = reading.where(number)
-            per_user = _annotations(row["annotations"], where, label_names, plan.problems)
-        else:
-            user = row.get("user") or row.get("annotator") or default_user
-            values = row["label"] if "label" in row else row.get("labels", [])
-            per_user = [(str(user), values)]
-        _add(reading, number, row["text"], meta, per_user, row.get("statement_id"))
+        _row(reading, number, row, default_user, label_names)
     return plan
+
+
+def _row(
+    reading: _Reading,
+    number: int,
+    row: Any,
+    default_user: str,
+    label_names: dict[int, str] | None,
+) -> None:
+    """One line of a JSONL export (one item of a JSON export)."""
+    plan = reading.plan
+    if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+        plan.problems.append(f"{reading.where(number)}: field text: missing or not a string")
+        return
+    meta: dict[str, Any] = row["meta"] if isinstance(row.get("meta"), dict) else {}
+    per_user: list[tuple[str, Any]]
+    if isinstance(row.get("annotations"), list):
+        where = reading.where(number)
+        per_user = _annotations(row["annotations"], where, label_names, plan.problems)
+    else:
+        user = row.get("user") or row.get("annotator") or default_user
+        values = row["label"] if "label" in row else row.get("labels", [])
+        per_user = [(str(user), values)]
+    _add(reading, number, row["text"], meta, per_user, row.get("statement_id"))
 
 
 def _annotations(
@@ -286,7 +311,7 @@ def parse_doccano_csv(
     """Read a doccano CSV export: `text` and `label` columns, one row per text (labels
     joined by `#`) or one row per label; rows of one text and user are merged."""
     plan = plans.ImportPlan(source=source)
-    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=plans.csv_delimiter(text))
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     if "text" not in fields:
         plan.problems.append(f"{source}: line 1: field text: no `text` column")
@@ -305,15 +330,6 @@ def parse_doccano_csv(
     for (text_value, user), (number, values) in rows.items():
         _add(reading, number, text_value, {}, [(user, values)])
     return plan
-
-
-def _delimiter(text: str) -> str:
-    """The separator of a doccano CSV: a comma (its own export, RFC 4180), or the tab or
-    semicolon of a spreadsheet's export, read from the header row only. Guessing the
-    dialect from the cells (`csv.Sniffer`) takes quotes inside texts for its quote
-    character and splits records in the wrong places."""
-    header = text.split("\n", 1)[0]
-    return max((",", "\t", ";"), key=header.count) if header.count(",") == 0 else ","
 
 
 def doccano_line(

@@ -90,6 +90,17 @@ class ImportPlan(BaseModel):
         return sum(len(s.labels) for s in self.statements)
 
 
+def csv_delimiter(text: str) -> str:
+    """The separator of a CSV export, from its header row: a comma (RFC 4180, as Label
+    Studio and doccano write it), else the tab of a TSV or the semicolon of a spreadsheet's
+    export. Guessing the dialect from the cells (`csv.Sniffer`) takes quotes inside texts
+    for the quote character and splits records in the wrong places."""
+    header = text.split("\n", 1)[0]
+    if "," in header or not ("\t" in header or ";" in header):
+        return ","
+    return "\t" if header.count("\t") >= header.count(";") else ";"
+
+
 def json_reason(exc: ValueError) -> str:
     """Why pydantic-core refused a JSON text, in this tool's words ("nested too deeply",
     not its recursion limit), with the line and column it gives."""

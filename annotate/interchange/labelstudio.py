@@ -38,6 +38,7 @@ from annotate.interchange.labels import (
     ImportPlan,
     SharedParts,
     confidence_value,
+    csv_delimiter,
     json_reason,
     label_key,
     statement_meta,
@@ -467,7 +468,7 @@ def parse_labelstudio_csv(
     """Read a Label Studio CSV export (JSON-MIN as a table) into an import plan."""
     plan = ImportPlan(source=source)
     reading = _Reading(plan, taxonomy, scale, users or {})
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=csv_delimiter(text))
     for number, row in enumerate(reader, start=2):
         item: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
         for key in ("annotator",):

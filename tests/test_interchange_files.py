@@ -1,0 +1,106 @@
+"""Files written by the tools themselves: Label Studio 1.23.2 and doccano 1.8.4 exports
+(`tests/data/interop/`), made by running each tool on a small project, read as they are."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotate.interchange.labels import LabelImportError
+from workflows.label_import import import_labels_file
+
+DATA = Path(__file__).parent / "data" / "interop"
+LABEL_STUDIO = DATA / "labelstudio-1.23"
+DOCCANO = DATA / "doccano-1.8"
+
+
+def labels(db) -> dict[tuple[str, str], tuple]:
+    """{(statement text, person): (source type, confidence, also cites, skipped)}."""
+    rows = db.execute(
+        "SELECT s.text, u.name, a.source_type, a.confidence, a.also_cites, a.skipped "
+        "FROM annotations a JOIN statements s ON s.id = a.statement_id "
+        "JOIN users u ON u.id = a.annotator_id WHERE a.deleted = 0"
+    ).fetchall()
+    return {(t, u): (st, c, json.loads(cites), bool(sk)) for t, u, st, c, cites, sk in rows}
+
+
+def finals(db) -> dict[str, str]:
+    rows = db.execute(
+        "SELECT s.text, j.source_type FROM adjudications j "
+        "JOIN statements s ON s.id = j.statement_id WHERE j.deleted = 0"
+    ).fetchall()
+    return dict(rows)
+
+
+MINISTER = "The minister said the talks were progressing."
+REUTERS = "According to a report by Reuters, the shipment left on Tuesday."
+UNNAMED = "An official who asked not to be named said the deal was close."
+MINISTRY = "The ministry said in a statement that the talks had ended."
+
+
+def test_label_studio_json_keeps_people_skips_and_the_final_label(project_db) -> None:
+    summary = import_labels_file(
+        project_db,
+        LABEL_STUDIO / "handmade_json.json",
+        users_file=LABEL_STUDIO / "ls_users_api.json",
+    )
+    assert (summary.statements_created, summary.labels, summary.final_labels) == (3, 5, 1)
+    assert labels(project_db) == {
+        (REUTERS, "annotator_02"): ("document", 4, ["media_report"], False),
+        (UNNAMED, "a@b.c"): (None, None, [], True),  # a cancelled annotation: a skip
+        (UNNAMED, "annotator_01"): ("anonymous_official", 3, [], False),
+        (MINISTRY, "a@b.c"): ("official_statement", 4, ["document", "media_report"], False),
+        (MINISTRY, "annotator_02"): ("named_official", 2, [], False),
+    }
+    assert finals(project_db) == {REUTERS: "media_report"}  # the ground_truth annotation
+
+
+@pytest.mark.parametrize("name", ["handmade_json_min.json", "handmade_csv.csv"])
+def test_label_studio_json_min_and_csv_give_the_same_labels(project_db, tmp_path, name) -> None:
+    """Label Studio leaves the skip and final flags out of these shapes: what is left is
+    the same in both."""
+    import storage
+
+    summary = import_labels_file(
+        project_db, LABEL_STUDIO / name, users_file=LABEL_STUDIO / "ls_users_api.json"
+    )
+    assert (summary.statements_created, summary.labels) == (3, 5)
+    other = storage.connect(tmp_path / "other.db")
+    storage.create_project(other, "Other")
+    import_labels_file(
+        other,
+        LABEL_STUDIO / "handmade_json_min.json",
+        users_file=LABEL_STUDIO / "ls_users_api.json",
+    )
+    assert labels(project_db) == labels(other)
+
+
+def test_label_studio_tsv_is_read_as_label_studio(project_db) -> None:
+    # Label Studio's TSV export (tab-separated JSON-MIN), which it also serves as `.csv`.
+    summary = import_labels_file(project_db, LABEL_STUDIO / "rich_via_ls_tsv.tsv")
+    assert (summary.documents_created, summary.statements_created) == (2, 32)
+    assert summary.labels == 81
+
+
+@pytest.mark.parametrize("name", ["hand__all__ann1.jsonl", "hand__all__ann1.json",
+                                  "hand__all__ann1.csv"])  # fmt: skip
+def test_doccano_exports_of_one_person_in_every_format(project_db, name) -> None:
+    # doccano names the person only in the file name: --user says who it is.
+    summary = import_labels_file(project_db, DOCCANO / name, default_user="ann1")
+    assert (summary.statements_created, summary.labels) == (5, 2)
+    got = labels(project_db)
+    assert got[(MINISTER, "ann1")] == ("named_official", 4, [], False)
+    assert {person for _, person in got} == {"ann1"}
+
+
+def test_a_doccano_label_set_with_two_source_types_is_refused(project_db) -> None:
+    with pytest.raises(LabelImportError) as refused:
+        import_labels_file(project_db, DOCCANO / "hand__all__ann2.jsonl", default_user="ann2")
+    assert refused.value.problems == [
+        "hand__all__ann2.jsonl: line 2: field label: two source types ('anonymous_official' "
+        "and 'media_report') and doccano keeps no order: write the cited one as "
+        "also_cites:media_report"
+    ]
+    assert labels(project_db) == {}
