@@ -129,8 +129,9 @@ def import_labels_command(
         bool, typer.Option("--statements-only", help="Import the statements, not the labels.")
     ] = False,
     user: Annotated[
-        str, typer.Option(help="doccano: who labelled, when lines name no user.")
-    ] = "doccano",
+        str | None,
+        typer.Option(help="doccano: who labelled, when lines name no user (its per-user exports)."),
+    ] = None,
     users: Annotated[
         Path | None,
         typer.Option(help="Label Studio: users listing (default: NAME.users.json beside FILE)."),

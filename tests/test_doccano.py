@@ -190,6 +190,25 @@ def test_two_plain_source_types_are_a_problem_not_a_guess(project_db, tmp_path) 
     assert labels(project_db) == {}
 
 
+def test_labels_of_no_named_person_need_user(project_db, tmp_path) -> None:
+    # A person's own doccano export names no one: nobody is guessed.
+    path = tmp_path / "ann1.jsonl"
+    write_lines(path, [{"text": TEXTS[0], "label": ["expert"]},
+                       {"text": TEXTS[1], "label": []},
+                       {"text": TEXTS[2], "label": ["media_report"], "user": "dora"}])  # fmt: skip
+    with pytest.raises(LabelImportError) as refused:
+        import_labels_file(project_db, path)
+    assert refused.value.problems == [
+        "ann1.jsonl: 1 line(s) name no annotator (no `user`): say who made these labels "
+        "with --user NAME"
+    ]
+    import_labels_file(project_db, path, default_user="ann1")
+    assert labels(project_db) == {
+        (TEXTS[0], "ann1"): ("expert", None, []),
+        (TEXTS[2], "dora"): ("media_report", None, []),
+    }
+
+
 def test_a_doccano_csv_with_quotes_and_line_breaks_in_texts(project_db, tmp_path) -> None:
     # As doccano 1.8 writes it: RFC 4180, a text with doubled quotes, a line break and
     # single quotes (which a dialect sniffer takes for the quote character).
@@ -229,7 +248,9 @@ def test_bad_doccano_lines_name_their_line(project_db, users) -> None:
         ]
     )
     scale = scale_preset("confidence5").primary
-    plan = parse_doccano(text, storage.get_taxonomy(project_db), scale, source="d.jsonl")
+    plan = parse_doccano(
+        text, storage.get_taxonomy(project_db), scale, source="d.jsonl", default_user="doccano"
+    )
     with pytest.raises(LabelImportError) as info:
         import_labels(project_db, plan)
     problems = info.value.problems
@@ -267,8 +288,13 @@ def test_ids_and_offsets_beyond_sqlite_integers_are_problems(project_db, tmp_pat
     write_lines(
         path,
         [
-            {"text": TEXTS[0], "label": ["expert"], "statement_id": 2**64},
-            {"text": TEXTS[1], "label": ["expert"], "meta": {"start": -1, "end": 30}},
+            {"text": TEXTS[0], "label": ["expert"], "statement_id": 2**64, "user": "zoe"},
+            {
+                "text": TEXTS[1],
+                "label": ["expert"],
+                "meta": {"start": -1, "end": 30},
+                "user": "zoe",
+            },
         ],
     )
     first, second = refused_import(project_db, path)
@@ -312,7 +338,7 @@ def test_a_line_separator_inside_a_text_stays_in_its_line(project_db, tmp_path) 
 
 def test_a_byte_that_is_not_utf8_names_its_line_and_column(project_db, tmp_path) -> None:
     path = tmp_path / "latin1.jsonl"
-    good = json.dumps({"text": TEXTS[0], "label": ["expert"]}, ensure_ascii=False)
+    good = json.dumps({"text": TEXTS[0], "label": ["expert"], "user": "zoe"}, ensure_ascii=False)
     path.write_bytes(good.encode() + b"\n" + '{"text": "Le café", "label": []}'.encode("latin-1"))
     assert refused_import(project_db, path) == [
         "latin1.jsonl: line 2: not valid JSON (invalid unicode code point at column 17)"

@@ -417,7 +417,7 @@ def test_cli_import_labels(exported, tmp_path) -> None:
     )
     assert forced.exit_code == 0, forced.output
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"text": "x", "label": ["gossip"]}\n')
+    bad.write_text('{"text": "x", "label": ["gossip"], "user": "zoe"}\n')
     run = CliRunner().invoke(app, ["import-labels", str(bad), "--db", str(fresh)])
     assert run.exit_code == 1
     assert "unknown label 'gossip'" in run.output

@@ -113,7 +113,7 @@ def read_plan(
     scale: RatingScale,
     *,
     kind: LabelFileKind = "auto",
-    default_user: str = "doccano",
+    default_user: str | None = None,
     users_file: Path | None = None,
     labels_file: Path | None = None,
     max_bytes: int = MAX_IMPORT_BYTES,
@@ -178,7 +178,7 @@ class ReadingOptions(TypedDict, total=False):
     defaults are `read_plan`'s)."""
 
     kind: LabelFileKind
-    default_user: str
+    default_user: str | None
     users_file: Path | None
     labels_file: Path | None
     max_bytes: int

@@ -144,6 +144,27 @@ class _Reading:
 
     unit: str = "line"
     """What a number counts: lines of JSONL or CSV, items of a JSON export."""
+    unnamed: int = 0
+    """Labels of lines that name no person, when no default person was given."""
+
+    def person(self, named: Any, default: str | None, labelled: Any) -> str:
+        """Who made a line's labels: the line's `user`, else the default (`--user`). A
+        person's per-user doccano export names no one, and guessing would credit someone
+        else's labels: such lines are counted, and the count is one problem of the file."""
+        if named not in (None, ""):
+            return str(named)
+        if default is None:
+            self.unnamed += 1 if labelled else 0
+            return "unnamed"
+        return default
+
+    def finish(self) -> plans.ImportPlan:
+        if self.unnamed:
+            self.plan.problems.append(
+                f"{self.plan.source}: {self.unnamed} {self.unit}(s) name no annotator (no "
+                "`user`): say who made these labels with --user NAME"
+            )
+        return self.plan
 
     def where(self, number: int) -> str:
         """A line in words, for a problem or a statement (most lines need neither)."""
@@ -215,7 +236,7 @@ def parse_doccano(
     taxonomy: Taxonomy,
     scale: RatingScale,
     *,
-    default_user: str = "doccano",
+    default_user: str | None = None,
     source: str = "doccano.jsonl",
     label_names: dict[int, str] | None = None,
 ) -> plans.ImportPlan:
@@ -232,7 +253,7 @@ def parse_doccano(
             return plan
         for number, row in enumerate(rows, start=1):
             _row(reading, number, row, default_user, label_names)
-        return plan
+        return reading.finish()
     for number, line in enumerate(json_lines(text), start=1):
         if not line or line.isspace():
             continue
@@ -243,14 +264,14 @@ def parse_doccano(
             plan.problems.append(f"{reading.where(number)}: not valid JSON ({reason})")
             continue
         _row(reading, number, row, default_user, label_names)
-    return plan
+    return reading.finish()
 
 
 def _row(
     reading: _Reading,
     number: int,
     row: Any,
-    default_user: str,
+    default_user: str | None,
     label_names: dict[int, str] | None,
 ) -> None:
     """One line of a JSONL export (one item of a JSON export)."""
@@ -264,9 +285,9 @@ def _row(
         where = reading.where(number)
         per_user = _annotations(row["annotations"], where, label_names, plan.problems)
     else:
-        user = row.get("user") or row.get("annotator") or default_user
         values = row["label"] if "label" in row else row.get("labels", [])
-        per_user = [(str(user), values)]
+        who = reading.person(row.get("user") or row.get("annotator"), default_user, values)
+        per_user = [(who, values)]
     _add(reading, number, row["text"], meta, per_user, row.get("statement_id"))
 
 
@@ -305,7 +326,7 @@ def parse_doccano_csv(
     taxonomy: Taxonomy,
     scale: RatingScale,
     *,
-    default_user: str = "doccano",
+    default_user: str | None = None,
     source: str = "doccano.csv",
 ) -> plans.ImportPlan:
     """Read a doccano CSV export: `text` and `label` columns, one row per text (labels
@@ -316,20 +337,20 @@ def parse_doccano_csv(
     if "text" not in fields:
         plan.problems.append(f"{source}: line 1: field text: no `text` column")
         return plan
+    reading = _Reading(plan, taxonomy, scale)
     rows: dict[tuple[str, str], tuple[int, list[str]]] = {}
     number = reader.line_num + 1  # the line a record starts on: a text may hold line breaks
     for raw in reader:
         row = {(k or "").strip().lower(): (v or "") for k, v in raw.items()}
         label_cell = row.get("label", row.get("labels", ""))
-        user = row.get("user") or row.get("annotator") or default_user
+        user = reading.person(row.get("user") or row.get("annotator"), default_user, label_cell)
         key = (row["text"], user)
         _first, values = rows.setdefault(key, (number, []))
         values.extend(v.strip() for v in label_cell.split(CSV_LABEL_SEPARATOR) if v.strip())
         number = reader.line_num + 1
-    reading = _Reading(plan, taxonomy, scale)
     for (text_value, user), (number, values) in rows.items():
         _add(reading, number, text_value, {}, [(user, values)])
-    return plan
+    return reading.finish()
 
 
 def doccano_line(
