@@ -48,6 +48,21 @@ def test_card_starts_with_a_hugging_face_yaml_header(project_db, data, tmp_path)
     # Into a folder: the card is the folder's README.md, where Hugging Face reads it from.
     assert result.card_md == tmp_path / "README.md"
     assert result.files == [result.path, result.card_md, result.card_json]
+    # The columns' types, as `datasets` features: the Hub reads them instead of guessing.
+    features = header[header.index("dataset_info:") + 2 :]
+    typed = dict(zip(features[::2], features[1::2], strict=True))
+    assert typed['  - name: "statement_id"'] == "    dtype: int64"
+    assert typed['  - name: "published"'] == "    dtype: date32"
+    assert typed['  - name: "labelled_at"'] == "    dtype: timestamp[ms, tz=UTC]"
+    assert typed['  - name: "also_cites"'] == "    list: string"
+    assert typed['  - name: "taxonomy_version"'] == "    dtype: string"
+    assert len(typed) == len(pq.read_schema(result.path))
+    csv_card = card_yaml(
+        DatasetCard.model_validate_json(result.card_json.read_text()).model_copy(
+            update={"format": "csv"}
+        )
+    )
+    assert '  - name: "also_cites"\n    dtype: string' in csv_card  # JSON text in a cell
     # Languages as the Hub lists them: ISO 639 codes, once each, without "und".
     card = DatasetCard.model_validate_json(result.card_json.read_text())
     tagged = card.model_copy(update={"languages": ["fr-CA", "en-gb", "fr", "und", "pt_BR"]})

@@ -146,10 +146,33 @@ def card_yaml(card: DatasetCard) -> str:
         "  data_files:",
         "  - split: train",
         f"    path: {_yaml_text(card.file)}",
+        *_features(card),
         "---",
         "",
     ]
     return "\n".join(lines)
+
+
+_HUB_TYPES: dict[str, str] = {
+    "int": "int64", "float": "float64", "string": "string", "bool": "bool", "date": "date32",
+    "timestamp": "timestamp[ms, tz=UTC]",
+}  # fmt: skip
+"""Each column type as a Hugging Face `datasets` feature type (lists apart, see `_features`)."""
+
+
+def _features(card: DatasetCard) -> list[str]:
+    """`dataset_info.features`: the columns' types, so that the Hub reads them as exported
+    instead of guessing from the cells (a CSV's "2024.1" taxonomy version would be a
+    number, an empty text column a float). Lists are JSON text in CSV and Excel cells."""
+    lines = ["dataset_info:", "  features:"]
+    as_text = card.format in ("csv", "xlsx")
+    for column in card.columns:
+        lines.append(f"  - name: {_yaml_text(column.name)}")
+        if column.type == "list" and not as_text:
+            lines.append("    list: string")
+        else:
+            lines.append(f"    dtype: {_HUB_TYPES.get(column.type, 'string')}")
+    return lines
 
 
 def card_markdown(card: DatasetCard) -> str:

@@ -45,7 +45,7 @@ by their first saved label, editors `editor_01`, ...; `--real-names` keeps accou
 Every dataset export (`--shape long|wide`) writes a dataset card beside it (`NAME.card.md` and
 `NAME.card.json`): a Hugging Face YAML header (languages as ISO 639 codes, license (`--license`,
 one of the identifiers the Hub lists, e.g. `cc-by-4.0`, or `other`), task category,
-size category, data file), then the project, taxonomy versions with definitions, rating scale,
+size category, data file, each column's type as a `datasets` feature), then the project, taxonomy versions with definitions, rating scale,
 annotator pseudonyms and counts, agreement figures with intervals, date range, export time, and
 the exact options and filters used. Exported into a folder (`--out DIR/`, or the Export page's
 zip), the Markdown card is the folder's `README.md`, the file Hugging Face reads a dataset card
