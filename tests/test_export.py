@@ -325,7 +325,7 @@ def test_card_records_taxonomy_options_and_alpha(project_db, data, tmp_path) -> 
     assert alpha["value"] == pytest.approx(expected)
     assert alpha["ci_low"] is not None and alpha["ci_low"] <= alpha["value"] <= alpha["ci_high"]
     md = result.card_md.read_text()
-    assert "## Columns" in md and "`also_cites` | list" in md
+    assert "## Dataset Structure" in md and "`also_cites` | list" in md
     assert result.card_md.name == "c.card.md"
 
 

@@ -48,6 +48,16 @@ def test_card_starts_with_a_hugging_face_yaml_header(project_db, data, tmp_path)
     # Into a folder: the card is the folder's README.md, where Hugging Face reads it from.
     assert result.card_md == tmp_path / "README.md"
     assert result.files == [result.path, result.card_md, result.card_json]
+    # Then the sections of the Hub's dataset card template that an export fills, in order.
+    headings = [line for line in result.card_md.read_text().splitlines() if line.startswith("#")]
+    template = ["# Dataset Card for Test project", "## Dataset Details",
+                "### Dataset Description", "## Uses", "### Direct Use", "### Out-of-Scope Use",
+                "## Dataset Structure", "## Dataset Creation", "### Source Data",
+                "#### Data Collection and Processing", "#### Who are the source data producers?",
+                "### Annotations", "#### Annotation process", "#### Who are the annotators?",
+                "#### Personal and Sensitive Information",
+                "## Bias, Risks, and Limitations"]  # fmt: skip
+    assert [h for h in headings if h in template] == template
     # The columns' types, as `datasets` features: the Hub reads them instead of guessing.
     features = header[header.index("dataset_info:") + 2 :]
     typed = dict(zip(features[::2], features[1::2], strict=True))

@@ -176,15 +176,24 @@ def _features(card: DatasetCard) -> list[str]:
 
 
 def card_markdown(card: DatasetCard) -> str:
-    """The human-readable card, with the Hugging Face YAML header; the JSON twin holds the
-    same facts for programs."""
+    """The human-readable card: the Hugging Face YAML header, then the sections of the Hub's
+    dataset card template that an export can fill (details, uses, structure, creation with
+    its annotations, personal information, limitations); the JSON twin holds the same facts
+    for programs."""
     o = card.options
     f = o.filters
     lines = [
         card_yaml(card),
         _WRITTEN_HERE,
         "",
-        f"# Dataset card: {card.file}",
+        f"# Dataset Card for {card.project}",
+        "",
+        "Statements of news articles, each labelled by several annotators with where it comes "
+        "from (its source type) and how confident they are, with the agreement between them.",
+        "",
+        "## Dataset Details",
+        "",
+        "### Dataset Description",
         "",
         f"- **Project:** {card.project}",
         f"- **File:** `{card.file}` ({card.format}, {card.shape} shape, {card.rows:,} rows)",
@@ -193,22 +202,51 @@ def card_markdown(card: DatasetCard) -> str:
         f"- **Labels saved between:** {card.labelled_from or '—'} and {card.labelled_to or '—'}",
         f"- **Revisions:** {'every revision' if o.all_revisions else 'current labels only'}",
         f"- **Aggregation (wide shape):** {o.aggregation}; adjudicated labels always win",
-        f"- **Pseudonymisation:** {card.pseudonymisation}",
+        f"- **Language(s):** {', '.join(card.languages) or 'not recorded'}",
+        f"- **License:** {card.license}",
         "",
-        "## Filters",
+        "## Uses",
+        "",
+        "### Direct Use",
+        "",
+        "Studying and training the attribution of news statements to their sources, and "
+        "measuring how reliably people make that judgement.",
+        "",
+        "### Out-of-Scope Use",
+        "",
+        "A label says where a statement comes from, not whether it is true: it is no "
+        "fact-check verdict. Labels with low agreement (see Annotations) are not a gold "
+        "standard.",
+        "",
+        "## Dataset Structure",
+        "",
+        columns_markdown(tuple(card.columns)),
+        "",
+        "## Dataset Creation",
+        "",
+        "### Source Data",
+        "",
+        "#### Data Collection and Processing",
+        "",
+        "The exported labels were selected by these filters:",
         "",
         f"- documents: {', '.join(map(str, f.document_ids)) or 'all'}",
         f"- annotators: {', '.join(f.annotators) or 'all'}"
         + (" (real names withheld)" if o.pseudonymise and f.annotators else ""),
         f"- labelled from: {f.labelled_from or 'any date'}; to: {f.labelled_to or 'any date'}",
         "",
-        "## Annotators",
+        "#### Who are the source data producers?",
         "",
-        "| annotator | labels |",
-        "|---|---|",
-        *[f"| {a.annotator} | {a.labels} |" for a in card.annotators],
+        "The outlets named in the `outlet` column, which hold the rights to the article texts.",
         "",
-        "## Agreement",
+        "### Annotations",
+        "",
+        "#### Annotation process",
+        "",
+        "Each annotator labelled the statements blind to the others' labels; an editor's "
+        "final label, where there is one, settles a statement.",
+        "",
+        "##### Agreement",
         "",
     ]
     if card.agreement:
@@ -229,7 +267,7 @@ def card_markdown(card: DatasetCard) -> str:
         lines.append("")
     if card.agreement_note:
         lines += [card.agreement_note, ""]
-    lines += ["## Scale", "", f"{card.scale.name} (`{card.scale.key}`)", ""]
+    lines += ["##### Scale", "", f"{card.scale.name} (`{card.scale.key}`)", ""]
     for scale in card.scale.scales:
         lines.append(f"**{scale.name_en}** (`{scale.key}`):")
         lines += [
@@ -237,9 +275,9 @@ def card_markdown(card: DatasetCard) -> str:
             for lv in scale.levels
         ]
         lines.append("")
-    lines += ["## Source types", ""]
+    lines += ["##### Source types", ""]
     for taxonomy in card.taxonomies:
-        lines += [f"### {taxonomy.name}, version {taxonomy.version}", ""]
+        lines += [f"**{taxonomy.name}, version {taxonomy.version}**", ""]
         lines += [
             f"- `{t.key}` **{t.name_en}**"
             + (" (retired)" if t.retired else "")
@@ -247,7 +285,25 @@ def card_markdown(card: DatasetCard) -> str:
             for t in taxonomy.types
         ]
         lines.append("")
-    lines += ["## Columns", "", columns_markdown(tuple(card.columns)), ""]
+    lines += [
+        "#### Who are the annotators?",
+        "",
+        "| annotator | labels |",
+        "|---|---|",
+        *[f"| {a.annotator} | {a.labels} |" for a in card.annotators],
+        "",
+        "#### Personal and Sensitive Information",
+        "",
+        f"Annotators: {card.pseudonymisation}.",
+        "The statements quote and name the people of the news: officials, spokespeople, experts.",
+        "",
+        "## Bias, Risks, and Limitations",
+        "",
+        "Source attribution is a judgement: the agreement figures above say how far the "
+        "annotators shared it. The articles come from the outlets and dates of this project, "
+        "not from a sample of the news.",
+        "",
+    ]
     return "\n".join(lines)
 
 
