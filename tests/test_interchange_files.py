@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from test_labelstudio import final_labels
+from test_labelstudio import labels_by_user as labels
 
 from annotate.interchange.labels import LabelImportError
 from workflows.label_import import import_labels_file
@@ -14,24 +15,6 @@ from workflows.label_import import import_labels_file
 DATA = Path(__file__).parent / "data" / "interop"
 LABEL_STUDIO = DATA / "labelstudio-1.23"
 DOCCANO = DATA / "doccano-1.8"
-
-
-def labels(db) -> dict[tuple[str, str], tuple]:
-    """{(statement text, person): (source type, confidence, also cites, skipped)}."""
-    rows = db.execute(
-        "SELECT s.text, u.name, a.source_type, a.confidence, a.also_cites, a.skipped "
-        "FROM annotations a JOIN statements s ON s.id = a.statement_id "
-        "JOIN users u ON u.id = a.annotator_id WHERE a.deleted = 0"
-    ).fetchall()
-    return {(t, u): (st, c, json.loads(cites), bool(sk)) for t, u, st, c, cites, sk in rows}
-
-
-def finals(db) -> dict[str, str]:
-    rows = db.execute(
-        "SELECT s.text, j.source_type FROM adjudications j "
-        "JOIN statements s ON s.id = j.statement_id WHERE j.deleted = 0"
-    ).fetchall()
-    return dict(rows)
 
 
 MINISTER = "The minister said the talks were progressing."
@@ -54,7 +37,8 @@ def test_label_studio_json_keeps_people_skips_and_the_final_label(project_db) ->
         (MINISTRY, "a@b.c"): ("official_statement", 4, ["document", "media_report"], False),
         (MINISTRY, "annotator_02"): ("named_official", 2, [], False),
     }
-    assert finals(project_db) == {REUTERS: "media_report"}  # the ground_truth annotation
+    # The ground_truth annotation is the statement's final label.
+    assert final_labels(project_db) == {REUTERS: ("media_report", 5, [])}
 
 
 @pytest.mark.parametrize("name", ["handmade_json_min.json", "handmade_csv.csv"])
