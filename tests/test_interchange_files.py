@@ -88,3 +88,26 @@ def test_a_doccano_label_set_with_two_source_types_is_refused(project_db) -> Non
         "also_cites:media_report"
     ]
     assert labels(project_db) == {}
+
+
+@pytest.mark.parametrize("name", ["handmade_json_min.json", "handmade_csv.csv"])
+def test_label_studio_min_shapes_from_another_labelling_config_are_refused(
+    project_db, tmp_path, name
+) -> None:
+    """JSON-MIN and CSV name controls only by their keys: a project whose controls are not
+    SourceDesk's would otherwise import its statements with no label at all."""
+    text = (LABEL_STUDIO / name).read_text(encoding="utf-8")
+    for ours, theirs in (("source_type", "sentiment"), ("also_cites", "topics"),
+                         ("confidence", "rating"), ("note", "comment")):  # fmt: skip
+        text = text.replace(ours, theirs)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LabelImportError) as refused:
+        import_labels_file(project_db, path)
+    assert refused.value.problems == [
+        f"{name}: 5 annotation(s) but none with a SourceDesk control (source_type, "
+        "also_cites, confidence, note); other keys: comment, outlet, rating, sentiment, "
+        "topics: name the labelling config's controls as SourceDesk's, or export Label "
+        "Studio's JSON"
+    ]
+    assert labels(project_db) == {}

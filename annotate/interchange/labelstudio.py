@@ -299,6 +299,8 @@ class _Reading:
     scale: RatingScale
     users: dict[int, str]
     shared: SharedParts = field(default_factory=SharedParts)
+    unread: int = 0
+    other_keys: set[str] = field(default_factory=set)
 
     def annotation(self, annotation: Any, where: str) -> ImportedLabel | None:
         """One annotation's label. What it is made of (who made it, the skip and final
@@ -360,6 +362,9 @@ class _Reading:
             return
         labels = []
         controls = {k: v for k, v in item.items() if k in CONTROLS and v not in (None, "")}
+        if not controls and any(item.get(k) not in (None, "") for k in MIN_KEYS[:2]):
+            self.unread += 1
+            self.other_keys |= item.keys() - {"text", "meta", *MIN_KEYS}
         if controls:
             fields: dict[str, Any] = {
                 "annotator": annotator_name(item.get("annotator"), self.users)
@@ -379,6 +384,19 @@ class _Reading:
                 problems.append(field_problem(where, "", exc))
         data = {k: v for k, v in item.items() if k not in CONTROLS and k not in MIN_KEYS}
         self.statement(where, data, labels)
+
+    def finish_min(self) -> None:
+        """JSON-MIN names a control only by its key, like the task's data: annotations
+        whose keys are none of ours, in a file where none are, come from another labelling
+        config and would import as statements without labels."""
+        if self.unread and not self.plan.label_count:
+            others = ", ".join(sorted(self.other_keys)) or "none"
+            self.plan.problems.append(
+                f"{self.plan.source}: {self.unread} annotation(s) but none with a "
+                f"SourceDesk control ({', '.join(CONTROLS)}); other keys: {others}: "
+                "name the labelling config's controls as SourceDesk's, or export Label "
+                "Studio's JSON"
+            )
 
     def statement(self, where: str, data: dict[str, Any], labels: list[ImportedLabel]) -> None:
         meta = data.get("meta")
@@ -454,6 +472,7 @@ def parse_labelstudio(
             if label is not None:
                 labels.append(label)
         reading.statement(where, data, labels)
+    reading.finish_min()
     return plan
 
 
@@ -477,4 +496,5 @@ def parse_labelstudio_csv(
                 item[key] = int(value)
         where = f"{source}: line {number}"
         reading.min_item(item, where)
+    reading.finish_min()
     return plan
