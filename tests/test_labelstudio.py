@@ -465,3 +465,25 @@ def test_a_utf16_export_cut_short_is_a_problem_of_the_file(project_db, tmp_path)
         assert refused_import(project_db, path, kind=kind) == [
             "cut.json: not UTF-8 text (truncated data at byte offset 6)"
         ]
+
+
+@pytest.mark.parametrize("fmt", ["labelstudio", "doccano"])
+def test_a_date_known_to_the_month_stays_a_month(project_db, users, tmp_path, fmt) -> None:
+    """A date known to the month is not the first of that month: both files carry how
+    much of the date is known."""
+    populate(project_db, users)
+    project_db.execute(
+        "UPDATE documents SET published = '2024-03-01', published_precision = 'month' "
+        "WHERE title = 'alpha'"
+    )
+    project_db.conn.commit()
+    out = export_to(project_db, tmp_path / f"out.{fmt}", ExportOptions(format=fmt))
+    fresh = fresh_project(tmp_path)
+    import_labels_file(fresh, out.path, default_user="someone")
+
+    def dates(db):
+        rows = db.execute("SELECT title, published, published_precision FROM documents")
+        return {title: (published, precision) for title, published, precision in rows}
+
+    expected = {"alpha": ("2024-03-01", "month"), "beta": (None, None)}
+    assert dates(fresh) == dates(project_db) == expected

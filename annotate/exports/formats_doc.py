@@ -67,7 +67,8 @@ Hugging Face reads the CSV, JSONL and Parquet exports; Excel is for people, not 
 INTERCHANGE = """### Label Studio
 
 `--format labelstudio` (`.json`) writes a JSON list of tasks: `data.text` is the statement,
-`data.meta` carries the document and offsets; each annotator's label is one entry of
+`data.meta` carries the document (its publication date with how much of it is known) and
+offsets; each annotator's label is one entry of
 `annotations`, whose `result` holds `choices` results for `source_type`, `also_cites` and
 `confidence` and a `textarea` result for the note. `completed_by` is one integer per person,
 the same on every task, and the people are listed in `NAME.users.json` (pseudonyms by default).

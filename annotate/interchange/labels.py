@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from annotate.core.errors import SourceDeskError
+from annotate.core.models import DatePrecision
 from annotate.core.taxonomy import RatingScale, Taxonomy
 from annotate.documents import (
     STATEMENT_SEPARATOR,
@@ -60,6 +61,8 @@ class ImportedDocument(BaseModel):
     outlet: str = ""
     url: str = ""
     published: dt.date | None = None
+    published_precision: DatePrecision | None = None
+    """How much of `published` is known; files without it give a date to the day."""
     language: str = "und"
 
 
@@ -370,7 +373,7 @@ def rebuild_document(
         outlet=doc.outlet,
         url=doc.url,
         published=doc.published,
-        published_precision="day" if doc.published else None,
+        published_precision=(doc.published_precision or "day") if doc.published else None,
         language=doc.language,
         text=text,
         content_hash=content_hash(text),
@@ -419,6 +422,7 @@ def statement_meta(statement: dict[str, Any], document_ref: str) -> dict[str, An
             "outlet": statement["outlet"],
             "url": statement["url"],
             "published": statement["published"],
+            "published_precision": statement["published_precision"],
             "language": statement["language"],
         },
     }
