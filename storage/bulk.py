@@ -79,9 +79,18 @@ _FIRST_REVISIONS_SQL = (
     f"SELECT id, statement_id, annotator_id, 1, 0, {_LABEL_COLUMNS}, created_at, ?, ? "
     "FROM annotations WHERE id BETWEEN ? AND ? ORDER BY id"
 )
+_NOT_IMPORTED = {
+    "suggested_who": "''", "suggested_cue": "''", "suggestion_version": "''",
+    "scale_preset": "''", "scale_version": "''", "text_version": "''",
+    "lead_time_seconds": "NULL", "keys": "'[]'",
+}  # fmt: skip
+"""The columns of how a label was made (what was suggested, the scale and text it was made
+on, its timing and keys) that no import brings, at their schema defaults: a revision an
+import writes records none of them, so the label keeps none of its earlier ones."""
 _REVISE_SQL = (
     "UPDATE annotations SET revision = revision + 1, deleted = 0, updated_at = ?, "
     + ", ".join(f"{c} = ?" for c in _LABEL_FIELDS)
+    + "".join(f", {c} = {default}" for c, default in _NOT_IMPORTED.items())
     + " WHERE statement_id = ? AND annotator_id = ? RETURNING id, revision"
 )
 

@@ -469,3 +469,11 @@ def test_an_empty_queue_is_remembered_until_any_queue_can_grow(project_db, users
     storage.assign_document(project_db, new, [], by=users["eve"])
     storage.update_settings(project_db, annotators_per_statement=4)
     assert not marked() and queue() == []  # alice has labelled everything that is open
+
+
+def test_what_an_import_resets_is_the_schemas_default(project_db) -> None:
+    from storage.bulk import _NOT_IMPORTED
+
+    declared = {row[1]: row[4] for row in project_db.execute("PRAGMA table_info(annotations)")}
+    for name, default in _NOT_IMPORTED.items():
+        assert (declared[name] or "NULL") == default, name
