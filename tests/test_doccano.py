@@ -367,3 +367,68 @@ def test_typed_keys_tell_apart_what_equality_joins() -> None:
     assert built[0] is not built[1] and typed_key(built[0]) == typed_key(built[1])
     shared = "d" + str(1)
     assert typed_key([shared, shared]) == typed_key(["d1", "d" + "1"])
+
+
+def test_a_json_export_whose_first_text_is_long_is_read_as_doccano(project_db, tmp_path) -> None:
+    """The shape is told by the first example's keys, wherever they are: doccano writes
+    the text (and any metadata columns) before the labels."""
+    long_text = "Selon un rapport, " + "la livraison a eu lieu. " * 400
+    path = tmp_path / "export.json"
+    items = [
+        {"id": 1, "text": long_text, "label": ["media_report"]},
+        {"id": 2, "text": TEXTS[0], "label": ["official_denial"]},
+    ]
+    path.write_text(json.dumps(items))
+    assert refused_import(project_db, path) == [
+        "export.json: 2 item(s) name no annotator (no `user`): say who made these labels "
+        "with --user NAME"
+    ]
+    import_labels_file(project_db, path, default_user="ann1")
+    assert labels(project_db) == {
+        (long_text, "ann1"): ("media_report", None, []),
+        (TEXTS[0], "ann1"): ("official_denial", None, []),
+    }
+
+
+def test_version_one_annotations_without_a_user_need_user(project_db, tmp_path) -> None:
+    path = tmp_path / "v1.jsonl"
+    write_lines(
+        path,
+        [
+            {"text": TEXTS[0], "annotations": [{"label": "official_denial"}]},
+            {"text": TEXTS[1], "annotations": [{"label": "expert", "user": 7}]},
+        ],
+    )
+    assert refused_import(project_db, path) == [
+        "v1.jsonl: 1 line(s) name no annotator (no `user`): say who made these labels with "
+        "--user NAME"
+    ]
+    import_labels_file(project_db, path, default_user="zoe")
+    # A number is doccano's own id for a person.
+    assert labels(project_db) == {
+        (TEXTS[0], "zoe"): ("official_denial", None, []),
+        (TEXTS[1], "doccano_user_7"): ("expert", None, []),
+    }
+
+
+def test_label_lists_that_say_too_much_or_too_little(project_db, tmp_path) -> None:
+    path = tmp_path / "lists.jsonl"
+    write_lines(path, [
+        {"text": TEXTS[0], "label": ["confidence:1", "confidence:5", "expert"], "user": "zoe"},
+        {"text": TEXTS[1], "label": ["also_cites:media_report"], "user": "zoe"},
+        {"text": TEXTS[2], "label": ["also_cites:", "expert"], "user": "zoe"},
+    ])  # fmt: skip
+    assert refused_import(project_db, path) == [
+        "lists.jsonl: line 1: field label: two confidence levels (1 and 5): a label has one",
+        "lists.jsonl: line 2: field label: also cites media_report but names no source type: "
+        "add the one the statement comes from",
+        "lists.jsonl: line 3: field label: 'also_cites:' names no source",
+    ]
+
+
+def test_a_label_that_also_cites_its_own_source_keeps_the_others(project_db, tmp_path) -> None:
+    path = tmp_path / "self.jsonl"
+    cites = ["also_cites:expert", "also_cites:media_report", "also_cites:expert"]
+    write_lines(path, [{"text": TEXTS[1], "user": "dora", "label": [*cites, "media_report"]}])
+    import_labels_file(project_db, path)
+    assert labels(project_db) == {(TEXTS[1], "dora"): ("media_report", None, ["expert"])}

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from builders import refused_import
 from test_labelstudio import final_labels
 from test_labelstudio import labels_by_user as labels
 
@@ -42,23 +44,20 @@ def test_label_studio_json_keeps_people_skips_and_the_final_label(project_db) ->
 
 
 @pytest.mark.parametrize("name", ["handmade_json_min.json", "handmade_csv.csv"])
-def test_label_studio_json_min_and_csv_give_the_same_labels(project_db, tmp_path, name) -> None:
-    """Label Studio leaves the skip and final flags out of these shapes: what is left is
-    the same in both."""
-    import storage
-
+def test_label_studio_json_min_and_csv_give_the_same_labels(project_db, name) -> None:
+    """The JSON export's labels, as these shapes keep them: Label Studio leaves the
+    cancelled annotation out, and writes the ground_truth one as a plain annotation."""
     summary = import_labels_file(
         project_db, LABEL_STUDIO / name, users_file=LABEL_STUDIO / "ls_users_api.json"
     )
-    assert (summary.statements_created, summary.labels) == (3, 5)
-    other = storage.connect(tmp_path / "other.db")
-    storage.create_project(other, "Other")
-    import_labels_file(
-        other,
-        LABEL_STUDIO / "handmade_json_min.json",
-        users_file=LABEL_STUDIO / "ls_users_api.json",
-    )
-    assert labels(project_db) == labels(other)
+    assert (summary.statements_created, summary.labels, summary.final_labels) == (3, 5, 0)
+    assert labels(project_db) == {
+        (REUTERS, "annotator_02"): ("document", 4, ["media_report"], False),
+        (REUTERS, "a@b.c"): ("media_report", 5, [], False),
+        (UNNAMED, "annotator_01"): ("anonymous_official", 3, [], False),
+        (MINISTRY, "a@b.c"): ("official_statement", 4, ["document", "media_report"], False),
+        (MINISTRY, "annotator_02"): ("named_official", 2, [], False),
+    }
 
 
 def test_label_studio_tsv_is_read_as_label_studio(project_db) -> None:
@@ -66,6 +65,15 @@ def test_label_studio_tsv_is_read_as_label_studio(project_db) -> None:
     summary = import_labels_file(project_db, LABEL_STUDIO / "rich_via_ls_tsv.tsv")
     assert (summary.documents_created, summary.statements_created) == (2, 32)
     assert summary.labels == 81
+    # No users listing beside it: each number is Label Studio's own id for a person.
+    got = labels(project_db)
+    assert Counter(person for _, person in got) == {
+        "labelstudio_user_2": 25,
+        "labelstudio_user_3": 24,
+        "labelstudio_user_4": 23,
+        "labelstudio_user_5": 5,
+        "labelstudio_user_6": 4,
+    }
 
 
 @pytest.mark.parametrize("name", ["hand__all__ann1.jsonl", "hand__all__ann1.json",
@@ -104,10 +112,48 @@ def test_label_studio_min_shapes_from_another_labelling_config_are_refused(
     path.write_text(text, encoding="utf-8")
     with pytest.raises(LabelImportError) as refused:
         import_labels_file(project_db, path)
+    first = "line 2" if name.endswith(".csv") else "task 1 (id 65)"
     assert refused.value.problems == [
-        f"{name}: 5 annotation(s) but none with a SourceDesk control (source_type, "
-        "also_cites, confidence, note); other keys: comment, outlet, rating, sentiment, "
-        "topics: name the labelling config's controls as SourceDesk's, or export Label "
-        "Studio's JSON"
+        f"{name}: 5 of 5 annotation(s) carry none of SourceDesk's controls (source_type, "
+        f"also_cites, confidence, note), the first at {first}; their other keys: comment, "
+        "outlet, rating, sentiment, topics: name the labelling config's controls as "
+        "SourceDesk's, or export Label Studio's JSON"
     ]
     assert labels(project_db) == {}
+
+
+def test_label_studio_rows_of_another_config_among_ours_are_refused(project_db, tmp_path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "annotation_id,annotator,source_type,sentiment,text\n"
+        "1,bob,expert,,Premier texte ici\n"
+        "2,bob,,positive,Second texte ici\n"
+        "3,carol,,negative,Troisieme texte ici\n",
+        encoding="utf-8",
+    )
+    assert refused_import(project_db, path) == [
+        "mixed.csv: 2 of 3 annotation(s) carry none of SourceDesk's controls (source_type, "
+        "also_cites, confidence, note), the first at line 3; their other keys: sentiment: "
+        "name the labelling config's controls as SourceDesk's, or export Label Studio's JSON"
+    ]
+
+
+def test_label_studio_csv_problems_name_the_line_a_record_starts_on(project_db, tmp_path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text(
+        "annotation_id,annotator,confidence,source_type,text\n"
+        '1,bob,4,expert,"Premier texte\nsur deux lignes\net trois"\n'
+        "2,bob,99,expert,Second texte\n",
+        encoding="utf-8",
+    )
+    assert refused_import(project_db, path) == [
+        "lines.csv: line 5: field confidence.value.choices: unknown confidence level ['99']"
+    ]
+
+
+def test_a_doccano_file_read_as_label_studio_says_so(project_db, tmp_path) -> None:
+    path = tmp_path / "doccano.json"
+    path.write_text('[{"text": "Un texte.", "label": ["expert"], "user": "zoe"}]')
+    assert refused_import(project_db, path, kind="labelstudio") == [
+        "doccano.json: task 1: a doccano example (`label`, no `data`): use --kind doccano"
+    ]

@@ -240,11 +240,18 @@ def test_annotations_with_the_same_choices_keep_their_own_person_and_flags(
         {"data": {"text": texts[2]}, "annotations": [annotation(1, 5, was_cancelled=True),
                                                      annotation(1, 6, ground_truth=True)]},
     ]  # fmt: skip
-    plan = parse_labelstudio(json.dumps(tasks), taxonomy, scale, users={1: "zoe", 2: "ana"})
+    users = {1: "zoe", 2: "ana"}
+    # `true` names no one: the label is no one's until --user says whose it is.
+    plan = parse_labelstudio(json.dumps(tasks), taxonomy, scale, users=users)
+    assert plan.problems == [
+        "labelstudio.json: 1 annotation(s) name no annotator (no `completed_by`): say who "
+        "made these labels with --user NAME"
+    ]
+    plan = parse_labelstudio(json.dumps(tasks), taxonomy, scale, users=users, default_user="lea")
     assert plan.problems == []
     read = [[(x.annotator, x.skipped, x.final) for x in s.labels] for s in plan.statements]
     assert read == [
-        [("zoe", False, False), ("labelstudio_user", False, False)],
+        [("zoe", False, False), ("lea", False, False)],
         [("zoe", False, False), ("ana", False, False)],
         [("zoe", True, False), ("zoe", False, True)],
     ]
@@ -487,3 +494,35 @@ def test_a_date_known_to_the_month_stays_a_month(project_db, users, tmp_path, fm
 
     expected = {"alpha": ("2024-03-01", "month"), "beta": (None, None)}
     assert dates(fresh) == dates(project_db) == expected
+
+
+def test_an_overwriting_import_leaves_each_label_as_its_last_revision(
+    project_db, users, tmp_path
+) -> None:
+    """A label an import revises keeps nothing of how its earlier answer was made (the
+    suggestion shown, its version): the current label is the revision the import wrote."""
+    populate(project_db, users)
+    project_db.execute(
+        "UPDATE annotations SET suggestion_version = 'v1', lead_time_seconds = 4.5 "
+        "WHERE suggestion_shown = 1"
+    )
+    project_db.conn.commit()
+    out = export_labelstudio(project_db, tmp_path / "own.json", pseudonymise=False)
+    summary = import_labels_file(project_db, out.path, overwrite=True)
+    assert summary.labels_replaced > 0
+    shared = (
+        "source_type, also_cites, confidence, note, who, cue, skipped, unsure, flagged, "
+        "extra_ratings, suggestion_shown, suggested_type, suggested_who, suggested_cue, "
+        "suggestion_version, scale_preset, scale_version, text_version, lead_time_seconds, keys"
+    )
+    current = project_db.execute(
+        f"SELECT id, revision, {shared} FROM annotations WHERE deleted = 0 ORDER BY id"
+    ).fetchall()
+    last = project_db.execute(
+        f"SELECT annotation_id, revision, {shared} FROM annotation_revisions r WHERE revision = "
+        "(SELECT max(revision) FROM annotation_revisions WHERE annotation_id = r.annotation_id) "
+        "AND annotation_id IN (SELECT id FROM annotations WHERE deleted = 0) ORDER BY 1"
+    ).fetchall()
+    assert [tuple(r) for r in current] == [tuple(r) for r in last]
+    versions = project_db.execute("SELECT DISTINCT suggestion_version FROM annotations")
+    assert [v for (v,) in versions] == [""]

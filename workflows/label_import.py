@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import gc
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Literal, TypedDict, TypeVar, Unpack
+from typing import Any, Literal, TypedDict, TypeVar, Unpack
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -69,10 +68,33 @@ class ImportSummary(BaseModel):
     """Accounts created for people named in the file: inactive until an admin activates them."""
 
 
-_DOCCANO_KEY = re.compile(r'(?<!\\)"labels?"\s*:')
-_TASK_KEY = re.compile(r'(?<!\\)"(data|annotations|completions|annotator|annotation_id)"\s*:')
-"""Keys (not text inside strings, where quotes are escaped) of a doccano JSON export's
-objects, and of Label Studio's tasks and JSON-MIN rows."""
+_LABEL_STUDIO_KEYS = frozenset({"data", "annotator", "annotation_id"})
+_DOCCANO_KEYS = frozenset({"label", "labels", "annotations"})
+"""Keys of the first object of a JSON list: Label Studio's tasks (`data`) and JSON-MIN
+rows (`annotator`, `annotation_id`); doccano's examples (`label`, `labels`, or 1.0.x's
+`annotations` beside a `text` with no `data`)."""
+
+
+def _first_item(body: str | bytes) -> Any:
+    """The first item of a JSON list, read alone: a prefix of the file is decoded, larger
+    each time the item does not end inside it, so a long first text costs one more read
+    and a large file is not parsed twice."""
+    decoder = json.JSONDecoder()
+    size = 1 << 16
+    while True:
+        part = body[:size]
+        text = part if isinstance(part, str) else part.decode("utf-8", "replace")
+        start = text.find("[") + 1
+        while start < len(text) and text[start].isspace():
+            start += 1
+        try:
+            return decoder.raw_decode(text, start)[0]
+        except RecursionError:  # nested too deeply: the parser says so
+            return None
+        except ValueError:
+            if size >= len(body):
+                return None
+            size *= 8
 
 
 def detect_kind(path: Path, body: str | bytes) -> LabelFileKind:
@@ -87,13 +109,15 @@ def detect_kind(path: Path, body: str | bytes) -> LabelFileKind:
         return "labelstudio-csv" if labelstudio else "doccano-csv"
     if path.suffix.lower() == ".jsonl" or not start.startswith(("[", "{")):
         return "doccano"
-    if start.startswith("[") and _DOCCANO_KEY.search(head) and not _TASK_KEY.search(head):
-        return "doccano"  # doccano's JSON export: objects with text and label, no task data
-    if start.startswith("{"):  # one task, or JSON Lines: a line that starts an object
-        lines = "\n{" in body.strip() if isinstance(body, str) else b"\n{" in body.strip()
-        if lines:
-            return "doccano"
-    return "labelstudio"
+    if start.startswith("["):
+        item = _first_item(body)
+        keys = item.keys() if isinstance(item, dict) else set()
+        if _DOCCANO_KEYS & keys and not _LABEL_STUDIO_KEYS & keys:
+            return "doccano"  # doccano's JSON export: examples with text and labels
+        return "labelstudio"
+    # one task, or JSON Lines: a line that starts an object
+    lines = "\n{" in body.strip() if isinstance(body, str) else b"\n{" in body.strip()
+    return "doccano" if lines else "labelstudio"
 
 
 def _decoded(path: Path, data: bytes, decode: Callable[[bytes], _Text]) -> _Text:
@@ -144,11 +168,11 @@ def read_plan(
             ) from None
         if kind == "labelstudio":
             return interchange.parse_labelstudio(
-                body, taxonomy, scale, source=path.name, users=users
+                body, taxonomy, scale, source=path.name, users=users, default_user=default_user
             )
         text = _decoded(path, data, interchange.decode)
         return interchange.parse_labelstudio_csv(
-            text, taxonomy, scale, source=path.name, users=users
+            text, taxonomy, scale, source=path.name, users=users, default_user=default_user
         )
     if kind == "doccano-csv":
         text = _decoded(path, data, interchange.decode)

@@ -22,6 +22,7 @@ from annotate.core.models import (
     AnnotationInput,
     Document,
     Statement,
+    other_cites,
     text_version,
 )
 from annotate.core.taxonomy import ScalePreset, Taxonomy, scale_preset
@@ -135,7 +136,7 @@ def complete_label(
     return value.model_copy(
         update={
             **_made_on(value, taxonomy, preset),
-            "also_cites": [k for k in value.also_cites if k != value.source_type],
+            "also_cites": other_cites(value.source_type, value.also_cites),
             "extra_ratings": extra,
         }
     )

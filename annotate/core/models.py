@@ -104,6 +104,12 @@ RULES_SUGGESTION = "rules"
 """The suggester version of a suggestion the rules made without a project model."""
 
 
+def other_cites(source_type: str | None, cites: list[str]) -> list[str]:
+    """The sources a label also cites besides the one its statement comes from, each once:
+    a statement that also cites its own source says nothing more."""
+    return [k for k in dict.fromkeys(cites) if k != source_type]
+
+
 class AnnotationInput(Model):
     """What an annotator submits for one statement; storage adds identity and history."""
 

@@ -22,8 +22,6 @@ statement and document references so that a file can be read back exactly.
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -88,10 +86,19 @@ def _labels(
             level = plans.confidence_value(code, scale)
             if level is None:
                 problems.append(f"{where}: field label: unknown confidence level {code!r}")
+            elif fields.get("confidence", level) != level:
+                problems.append(
+                    f"{where}: field label: two confidence levels ({fields['confidence']} "
+                    f"and {level}): a label has one"
+                )
+                return None
             fields["confidence"] = level
             continue
         if value.casefold().startswith(ALSO_CITES_PREFIX):
-            cited = value[len(ALSO_CITES_PREFIX) :]
+            cited = value[len(ALSO_CITES_PREFIX) :].strip()
+            if not cited:
+                problems.append(f"{where}: field label: {value!r} names no source")
+                continue
             fields["also_cites"].append(plans.label_key(cited, taxonomy) or cited)
             continue
         key = plans.label_key(value, taxonomy) or value
@@ -117,6 +124,13 @@ def _label(
 ) -> plans.ImportedLabel | None:
     """One person's label from a line's label list."""
     fields = _labels(values, where, taxonomy, scale, problems)
+    if fields and fields["also_cites"] and not fields["source_type"]:
+        cited = ", ".join(fields["also_cites"])
+        problems.append(
+            f"{where}: field label: also cites {cited} but names no source type: add the "
+            "one the statement comes from"
+        )
+        return None
     if fields and (fields["source_type"] or fields.get("confidence") is not None):
         try:
             return plans.ImportedLabel(annotator=user, **fields)
@@ -142,28 +156,16 @@ class _Reading:
     statements: dict[tuple[str, bytes], plans.ImportedStatement] = field(default_factory=dict)
     shared: plans.SharedParts = field(default_factory=plans.SharedParts)
 
+    makers: plans.Makers = field(default_factory=plans.Makers)
     unit: str = "line"
     """What a number counts: lines of JSONL or CSV, items of a JSON export."""
-    unnamed: int = 0
-    """Labels of lines that name no person, when no default person was given."""
 
-    def person(self, named: Any, default: str | None, labelled: Any) -> str:
-        """Who made a line's labels: the line's `user`, else the default (`--user`). A
-        person's per-user doccano export names no one, and guessing would credit someone
-        else's labels: such lines are counted, and the count is one problem of the file."""
-        if named not in (None, ""):
-            return str(named)
-        if default is None:
-            self.unnamed += 1 if labelled else 0
-            return "unnamed"
-        return default
+    def person(self, named: Any, labelled: Any) -> str:
+        """Who made a line's labels: the line's `user`, else `--user` (`Makers`)."""
+        return self.makers.name(None if named in (None, "") else str(named), bool(labelled))
 
     def finish(self) -> plans.ImportPlan:
-        if self.unnamed:
-            self.plan.problems.append(
-                f"{self.plan.source}: {self.unnamed} {self.unit}(s) name no annotator (no "
-                "`user`): say who made these labels with --user NAME"
-            )
+        self.plan.problems += self.makers.problem(self.plan.source, self.unit, "user")
         return self.plan
 
     def where(self, number: int) -> str:
@@ -243,7 +245,7 @@ def parse_doccano(
     """Read a doccano JSONL export (any generation; text, or bytes from `json_text`) into
     an import plan."""
     plan = plans.ImportPlan(source=source)
-    reading = _Reading(plan, taxonomy, scale)
+    reading = _Reading(plan, taxonomy, scale, makers=plans.Makers(default_user))
     if text.lstrip()[:1] in ("[", b"["):  # doccano's JSON export: one list of the same objects
         reading.unit = "item"
         try:
@@ -252,7 +254,7 @@ def parse_doccano(
             plan.problems.append(f"{source}: not valid JSON ({plans.json_reason(exc)})")
             return plan
         for number, row in enumerate(rows, start=1):
-            _row(reading, number, row, default_user, label_names)
+            _row(reading, number, row, label_names)
         return reading.finish()
     for number, line in enumerate(json_lines(text), start=1):
         if not line or line.isspace():
@@ -263,7 +265,7 @@ def parse_doccano(
             reason = plans.json_reason(exc).replace(" at line 1 column ", " at column ")
             plan.problems.append(f"{reading.where(number)}: not valid JSON ({reason})")
             continue
-        _row(reading, number, row, default_user, label_names)
+        _row(reading, number, row, label_names)
     return reading.finish()
 
 
@@ -271,7 +273,6 @@ def _row(
     reading: _Reading,
     number: int,
     row: Any,
-    default_user: str | None,
     label_names: dict[int, str] | None,
 ) -> None:
     """One line of a JSONL export (one item of a JSON export)."""
@@ -283,18 +284,20 @@ def _row(
     per_user: list[tuple[str, Any]]
     if isinstance(row.get("annotations"), list):
         where = reading.where(number)
-        per_user = _annotations(row["annotations"], where, label_names, plan.problems)
+        per_user = _annotations(reading, row["annotations"], where, label_names)
     else:
         values = row["label"] if "label" in row else row.get("labels", [])
-        who = reading.person(row.get("user") or row.get("annotator"), default_user, values)
+        who = reading.person(row.get("user") or row.get("annotator"), values)
         per_user = [(who, values)]
     _add(reading, number, row["text"], meta, per_user, row.get("statement_id"))
 
 
 def _annotations(
-    items: list[Any], where: str, names: dict[int, str] | None, problems: list[str]
+    reading: _Reading, items: list[Any], where: str, names: dict[int, str] | None
 ) -> list[tuple[str, list[Any]]]:
-    """doccano 1.0.x: `[{"label": <id>, "user": <id>}]` grouped into labels per user."""
+    """doccano 1.0.x: `[{"label": <id>, "user": <id>}]` grouped into labels per user (a
+    user id is doccano's own: `doccano_user_<id>`)."""
+    problems = reading.plan.problems
     by_user: dict[str, list[Any]] = defaultdict(list)
     for i, item in enumerate(items):
         if not isinstance(item, dict) or "label" not in item:
@@ -316,8 +319,9 @@ def _annotations(
                 continue
             label = names[label]
         user = item.get("user")
-        name = f"doccano_user_{user}" if isinstance(user, int) else str(user or "doccano")
-        by_user[name].append(label)
+        if isinstance(user, int) and not isinstance(user, bool):
+            user = f"doccano_user_{user}"
+        by_user[reading.person(user, [label])].append(label)
     return list(by_user.items())
 
 
@@ -332,22 +336,19 @@ def parse_doccano_csv(
     """Read a doccano CSV export: `text` and `label` columns, one row per text (labels
     joined by `#`) or one row per label; rows of one text and user are merged."""
     plan = plans.ImportPlan(source=source)
-    reader = csv.DictReader(io.StringIO(text), delimiter=plans.csv_delimiter(text))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
-    if "text" not in fields:
+    names, records = plans.csv_records(text)
+    if "text" not in [f.strip().lower() for f in names]:
         plan.problems.append(f"{source}: line 1: field text: no `text` column")
         return plan
-    reading = _Reading(plan, taxonomy, scale)
+    reading = _Reading(plan, taxonomy, scale, makers=plans.Makers(default_user))
     rows: dict[tuple[str, str], tuple[int, list[str]]] = {}
-    number = reader.line_num + 1  # the line a record starts on: a text may hold line breaks
-    for raw in reader:
+    for number, raw in records:
         row = {(k or "").strip().lower(): (v or "") for k, v in raw.items()}
         label_cell = row.get("label", row.get("labels", ""))
-        user = reading.person(row.get("user") or row.get("annotator"), default_user, label_cell)
+        user = reading.person(row.get("user") or row.get("annotator"), label_cell)
         key = (row["text"], user)
         _first, values = rows.setdefault(key, (number, []))
         values.extend(v.strip() for v in label_cell.split(CSV_LABEL_SEPARATOR) if v.strip())
-        number = reader.line_num + 1
     for (text_value, user), (number, values) in rows.items():
         _add(reading, number, text_value, {}, [(user, values)])
     return reading.finish()

@@ -7,15 +7,18 @@ task or line and the field it concerns; storage writes nothing unless there are 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import marshal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from annotate.core.errors import SourceDeskError
-from annotate.core.models import DatePrecision
+from annotate.core.models import DatePrecision, other_cites
 from annotate.core.taxonomy import RatingScale, Taxonomy
 from annotate.documents import (
     STATEMENT_SEPARATOR,
@@ -53,6 +56,15 @@ class ImportedLabel(BaseModel):
     final: bool = False
     """The editor's final label (Label Studio `ground_truth`): imported as the statement's
     adjudication, not as an annotator's label."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cites_besides_the_source(cls, data: Any) -> Any:
+        """As a saved label: each cited source once, and not the statement's own."""
+        cites = data.get("also_cites") if isinstance(data, dict) else None
+        if isinstance(cites, list) and all(isinstance(k, str) for k in cites):
+            data = {**data, "also_cites": other_cites(data.get("source_type"), cites)}
+        return data
 
 
 class ImportedDocument(BaseModel):
@@ -104,6 +116,21 @@ def csv_delimiter(text: str) -> str:
     return "\t" if header.count("\t") >= header.count(";") else ";"
 
 
+def csv_records(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str | None, str]]]]:
+    """A CSV export's column names, and its records with the line each starts on (a text
+    may hold line breaks, so records and lines are not counted alike)."""
+    reader = csv.DictReader(io.StringIO(text), delimiter=csv_delimiter(text))
+    names = list(reader.fieldnames or [])
+
+    def records() -> Iterator[tuple[int, dict[str | None, str]]]:
+        number = reader.line_num + 1
+        for row in reader:
+            yield number, row
+            number = reader.line_num + 1
+
+    return names, records()
+
+
 def json_reason(exc: ValueError) -> str:
     """Why pydantic-core refused a JSON text, in this tool's words ("nested too deeply",
     not its recursion limit), with the line and column it gives."""
@@ -117,6 +144,34 @@ def typed_key(value: Any) -> bytes:
     null, lists and objects of them) give equal bytes; objects whose keys come in another
     order give other bytes, and are only read twice."""
     return marshal.dumps(value, 2)
+
+
+@dataclass
+class Makers:
+    """Who made a file's labels. Every label is credited to the person the file names, or,
+    where it names no one (doccano's per-user exports, hand-made files), to `default`
+    (`--user`). Without a default such labels are not credited to anyone made up: they
+    are counted, and the count is one problem of the file."""
+
+    default: str | None = None
+    unnamed: int = 0
+
+    def name(self, named: str | None, labelled: bool) -> str:
+        if named:
+            return named
+        if self.default is None:
+            self.unnamed += 1 if labelled else 0
+            return "unnamed"
+        return self.default
+
+    def problem(self, source: str, unit: str, key: str) -> list[str]:
+        """The file's problem when labels name no one, naming the key that would."""
+        if not self.unnamed:
+            return []
+        return [
+            f"{source}: {self.unnamed} {unit}(s) name no annotator (no `{key}`): say who "
+            "made these labels with --user NAME"
+        ]
 
 
 class SharedParts:

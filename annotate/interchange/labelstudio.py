@@ -20,8 +20,6 @@ A task's `predictions` are machine output that the file does not tie to anyone's
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -36,9 +34,10 @@ from annotate.interchange.labels import (
     ImportedLabel,
     ImportedStatement,
     ImportPlan,
+    Makers,
     SharedParts,
     confidence_value,
-    csv_delimiter,
+    csv_records,
     json_reason,
     label_key,
     statement_meta,
@@ -219,8 +218,10 @@ def _person(who: dict[str, Any]) -> str:
     return ""
 
 
-def annotator_name(who: Any, users: dict[int, str]) -> str:
-    """Who made an annotation, from `completed_by` (or JSON-MIN's `annotator`)."""
+def annotator_name(who: Any, users: dict[int, str]) -> str | None:
+    """Who made an annotation, from `completed_by` (or JSON-MIN's `annotator`): a name, or
+    a number the users listing names (a number it does not name is Label Studio's own id
+    for that person, `labelstudio_user_<id>`); None when the annotation names no one."""
     if isinstance(who, dict):
         name = _person(who)
         if name:
@@ -235,7 +236,7 @@ def annotator_name(who: Any, users: dict[int, str]) -> str:
         if text.isdigit():
             return users.get(int(text), f"labelstudio_user_{text}")
         return text
-    return "labelstudio_user"
+    return None
 
 
 def _choice_values(value: Any) -> list[str]:
@@ -298,8 +299,13 @@ class _Reading:
     taxonomy: Taxonomy
     scale: RatingScale
     users: dict[int, str]
+    makers: Makers
     shared: SharedParts = field(default_factory=SharedParts)
-    unread: int = 0
+    min_rows: int = 0
+    annotated: int = 0
+    """JSON-MIN rows that are annotations (they name an annotator or an annotation id)."""
+    unread: list[str] = field(default_factory=list)
+    """Where the annotations with none of SourceDesk's controls are."""
     other_keys: set[str] = field(default_factory=set)
 
     def annotation(self, annotation: Any, where: str) -> ImportedLabel | None:
@@ -316,23 +322,24 @@ class _Reading:
             problems.append(f"{where}: field result: expected a list")
             return None
         get = annotation.get
+        who = get("completed_by", get("annotator"))
+        named = get("annotator")
+        if isinstance(named, str) and named.strip():
+            who = named
+        person = self.makers.name(annotator_name(who, self.users), True)
         controls = [
             (r.get("from_name"), r.get("value")) if isinstance(r, dict) else r for r in results
         ]
-        raw = (get("completed_by"), get("annotator"), get("was_cancelled"), get("ground_truth"),
-               controls)  # fmt: skip
+        raw = (person, get("was_cancelled"), get("ground_truth"), controls)
         return self.shared.read_label(
-            raw, problems, self._read_annotation, annotation, results, where
+            raw, problems, self._read_annotation, annotation, person, results, where
         )
 
     def _read_annotation(
-        self, annotation: dict[str, Any], results: list[Any], where: str
+        self, annotation: dict[str, Any], person: str, results: list[Any], where: str
     ) -> ImportedLabel | None:
         problems = self.plan.problems
-        who = annotation.get("completed_by", annotation.get("annotator"))
-        if isinstance(annotation.get("annotator"), str) and annotation["annotator"].strip():
-            who = annotation["annotator"]
-        fields: dict[str, Any] = {"annotator": annotator_name(who, self.users)}
+        fields: dict[str, Any] = {"annotator": person}
         fields["skipped"] = bool(annotation.get("was_cancelled", False))
         fields["final"] = bool(annotation.get("ground_truth", False))
         for i, result in enumerate(results):
@@ -357,18 +364,24 @@ class _Reading:
         value per control (a string for a single choice, `{"choices": [...]}` for
         several)."""
         problems = self.plan.problems
+        self.min_rows += 1
         if not isinstance(item.get("text"), str):
             problems.append(f"{where}: field text: missing or not a string")
             return
+        if ("label" in item or "labels" in item) and not self._is_annotation(item):
+            problems.append(f"{where}: a doccano example (`label`, no `data`): use --kind doccano")
+            return
         labels = []
         controls = {k: v for k, v in item.items() if k in CONTROLS and v not in (None, "")}
-        if not controls and any(item.get(k) not in (None, "") for k in MIN_KEYS[:2]):
-            self.unread += 1
-            self.other_keys |= item.keys() - {"text", "meta", *MIN_KEYS}
+        if self._is_annotation(item):
+            self.annotated += 1
+            if not controls:
+                self.unread.append(where)
+                given = {k for k, v in item.items() if v not in (None, "")}
+                self.other_keys |= given - {"text", "meta", *MIN_KEYS}
         if controls:
-            fields: dict[str, Any] = {
-                "annotator": annotator_name(item.get("annotator"), self.users)
-            }
+            named = annotator_name(item.get("annotator"), self.users)
+            fields: dict[str, Any] = {"annotator": self.makers.name(named, True)}
             for name, value in controls.items():
                 if isinstance(value, str) and value.startswith("{"):
                     value = _embedded_json(value, value)
@@ -385,18 +398,28 @@ class _Reading:
         data = {k: v for k, v in item.items() if k not in CONTROLS and k not in MIN_KEYS}
         self.statement(where, data, labels)
 
-    def finish_min(self) -> None:
-        """JSON-MIN names a control only by its key, like the task's data: annotations
-        whose keys are none of ours, in a file where none are, come from another labelling
-        config and would import as statements without labels."""
-        if self.unread and not self.plan.label_count:
+    @staticmethod
+    def _is_annotation(item: dict[str, Any]) -> bool:
+        return any(item.get(key) not in (None, "") for key in ("annotator", "annotation_id"))
+
+    def finish(self) -> ImportPlan:
+        """The file's problems: labels that name no one, and JSON-MIN annotations with none
+        of our controls. JSON-MIN names a control only by its key, like the task's data:
+        such an annotation comes from another labelling config, and would import as a
+        statement without its label."""
+        plan = self.plan
+        key = "annotator" if self.min_rows else "completed_by"
+        plan.problems += self.makers.problem(plan.source, "annotation", key)
+        if self.unread:
             others = ", ".join(sorted(self.other_keys)) or "none"
-            self.plan.problems.append(
-                f"{self.plan.source}: {self.unread} annotation(s) but none with a "
-                f"SourceDesk control ({', '.join(CONTROLS)}); other keys: {others}: "
-                "name the labelling config's controls as SourceDesk's, or export Label "
-                "Studio's JSON"
+            plan.problems.append(
+                f"{plan.source}: {len(self.unread)} of {self.annotated} annotation(s) carry "
+                f"none of SourceDesk's controls ({', '.join(CONTROLS)}), the first at "
+                f"{self.unread[0].removeprefix(plan.source + ': ')}; their other keys: "
+                f"{others}: name the labelling config's controls as SourceDesk's, or export "
+                "Label Studio's JSON"
             )
+        return plan
 
     def statement(self, where: str, data: dict[str, Any], labels: list[ImportedLabel]) -> None:
         meta = data.get("meta")
@@ -437,11 +460,12 @@ def parse_labelstudio(
     *,
     source: str = "labelstudio.json",
     users: dict[int, str] | None = None,
+    default_user: str | None = None,
 ) -> ImportPlan:
     """Read a Label Studio JSON or JSON-MIN export (text, or bytes from `json_text`) into an
     import plan."""
     plan = ImportPlan(source=source)
-    reading = _Reading(plan, taxonomy, scale, users or {})
+    reading = _Reading(plan, taxonomy, scale, users or {}, Makers(default_user))
     try:
         tasks = pydantic_core.from_json(text)
     except ValueError as exc:  # "... at line L column C"
@@ -472,8 +496,7 @@ def parse_labelstudio(
             if label is not None:
                 labels.append(label)
         reading.statement(where, data, labels)
-    reading.finish_min()
-    return plan
+    return reading.finish()
 
 
 def parse_labelstudio_csv(
@@ -483,18 +506,16 @@ def parse_labelstudio_csv(
     *,
     source: str = "labelstudio.csv",
     users: dict[int, str] | None = None,
+    default_user: str | None = None,
 ) -> ImportPlan:
     """Read a Label Studio CSV export (JSON-MIN as a table) into an import plan."""
     plan = ImportPlan(source=source)
-    reading = _Reading(plan, taxonomy, scale, users or {})
-    reader = csv.DictReader(io.StringIO(text), delimiter=csv_delimiter(text))
-    for number, row in enumerate(reader, start=2):
+    reading = _Reading(plan, taxonomy, scale, users or {}, Makers(default_user))
+    for number, row in csv_records(text)[1]:
         item: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
         for key in ("annotator",):
             value = item.get(key)
             if isinstance(value, str) and value.strip().isdigit():
                 item[key] = int(value)
-        where = f"{source}: line {number}"
-        reading.min_item(item, where)
-    reading.finish_min()
-    return plan
+        reading.min_item(item, f"{source}: line {number}")
+    return reading.finish()
