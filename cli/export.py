@@ -130,7 +130,9 @@ def import_labels_command(
     ] = False,
     user: Annotated[
         str | None,
-        typer.Option(help="doccano: who labelled, when lines name no user (its per-user exports)."),
+        typer.Option(
+            help="Who made the labels the file credits to no one (doccano's per-user exports)."
+        ),
     ] = None,
     users: Annotated[
         Path | None,

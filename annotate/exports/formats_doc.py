@@ -90,8 +90,10 @@ the statement and document references, so that `import-labels` reads it back exa
 after doccano has sorted the labels. doccano itself makes one example per line and gives every
 label to the person who uploads the file. A label list with two plain source types does not
 say which one the statement comes from (doccano writes a text's labels sorted): the import
-lists it as a problem. A doccano file that names no person (its per-user exports) needs
-`--user NAME`.
+lists it as a problem, as it does a list with two confidence levels, or with cited sources
+and no source type. A doccano file that names no person (its per-user exports) needs
+`--user NAME`, as does a Label Studio annotation without `completed_by`; a user number that
+no listing names is kept as the tool's own id (`doccano_user_<id>`, `labelstudio_user_<id>`).
 
 ### W3C Web Annotation
 
