@@ -17,8 +17,8 @@ from test_export_data import document, populate
 
 import storage
 from annotate.documents import parse_file
-from annotate.exports import ExportOptions, spreadsheet_text, spreadsheet_text_array
-from annotate.exports.card import DatasetCard, card_yaml
+from annotate.exports import ExportError, ExportOptions, spreadsheet_text, spreadsheet_text_array
+from annotate.exports.card import DatasetCard, card_state, card_yaml
 from annotate.exports.options import format_for_path
 from workflows.export import export_dataset, export_to
 
@@ -333,3 +333,19 @@ def test_the_card_license_is_one_the_hub_lists(project_db, data, db_path, tmp_pa
     assert written.exit_code == 0, written.output
     header = yaml_header((tmp_path / "l.card.md").read_text(encoding="utf-8"))
     assert 'license: "cc-by-4.0"' in header
+
+
+def test_a_card_edited_since_the_export_wrote_it_is_kept(project_db, data, tmp_path) -> None:
+    """Hub users add a citation or a description to the card: the next export into the
+    folder leaves such a card alone, and replaces one left as it was written."""
+    options = ExportOptions(format="csv")
+    card = export_dataset(project_db, options, tmp_path, n_boot=20).card_md
+    written = card.read_text(encoding="utf-8")
+    assert card_state(written) == "written"
+    assert card_state(written.replace("\n", "\n\n", 1)) == "edited"
+    assert card_state("# Our dataset\n") == "foreign"
+    export_dataset(project_db, options, tmp_path, n_boot=20)  # replaced as it was
+    card.write_text(written + "\n## Citation\n\nOur newsroom, 2025.\n", encoding="utf-8")
+    with pytest.raises(ExportError, match=r"README\.md was edited since an export wrote it"):
+        export_dataset(project_db, options, tmp_path, n_boot=20)
+    assert card.read_text(encoding="utf-8").endswith("Our newsroom, 2025.\n")

@@ -53,8 +53,8 @@ from annotate.exports.card import (
     card_json,
     card_markdown,
     card_paths,
+    card_state,
     file_sha256,
-    replaceable_card,
 )
 from annotate.exports.options import FORMATS, Format
 from annotate.interchange import doccano, labelstudio, webannotation
@@ -162,18 +162,24 @@ def export_to(
 
 
 def _check_card_free(path: Path) -> None:
-    """A folder's README.md that an export did not write is not replaced: the export stops
-    before it writes anything (ExportError)."""
+    """A folder's README.md that an export did not write, or that was edited since, is not
+    replaced: the export stops before it writes anything (ExportError)."""
     if path.name != FOLDER_CARD or not path.exists():
         return
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise ExportError(f"out: {path}: cannot be read ({exc.strerror})") from None
-    if not replaceable_card(text):
+    state = card_state(text)
+    if state == "foreign":
         raise ExportError(
             f"out: {path} is not a dataset card an export wrote, and is left as it is; "
             "export into another folder, or name the output file"
+        )
+    if state == "edited":
+        raise ExportError(
+            f"out: {path} was edited since an export wrote it, and is left as it is; "
+            "export into another folder, or move it away first"
         )
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -182,9 +184,8 @@ def card_markdown(card: DatasetCard) -> str:
     for programs."""
     o = card.options
     f = o.filters
+    header = card_yaml(card)
     lines = [
-        card_yaml(card),
-        _WRITTEN_HERE,
         "",
         f"# Dataset Card for {card.project}",
         "",
@@ -304,17 +305,42 @@ def card_markdown(card: DatasetCard) -> str:
         "not from a sample of the news.",
         "",
     ]
-    return "\n".join(lines)
+    return _signed(header, "\n".join(lines))
 
 
 FOLDER_CARD = "README.md"
 """The Markdown card of an export into a folder: the file a Hugging Face dataset repository
 reads its card (YAML header included) from, at its root."""
 _WRITTEN_HERE = (
-    "<!-- Dataset card of an export into this folder: the next export here replaces it. -->"
+    "<!-- Dataset card of an export into this folder: the next export here replaces it "
+    "unless it was edited (sha256 {digest} of the rest of this file). -->"
 )
-"""The line that marks a folder's README.md as a card an export wrote, which the next
-export may replace; any other README.md is someone's text and is left alone."""
+"""The line that marks a folder's README.md as a card an export wrote, with the digest of
+the rest of the file: the next export replaces the card only as it was written. Any other
+README.md, or a card someone has edited since, is someone's text and is left alone."""
+_MARK = re.compile(
+    re.escape(_WRITTEN_HERE).replace(re.escape("{digest}"), "(?P<digest>[0-9a-f]{64})") + "\n"
+)
+
+
+def _signed(header: str, body: str) -> str:
+    """The card's text: its YAML header, the marking line, then the body."""
+    digest = hashlib.sha256(f"{header}\n{body}".encode()).hexdigest()
+    return f"{header}\n{_WRITTEN_HERE.format(digest=digest)}\n{body}"
+
+
+CardState = Literal["written", "edited", "foreign"]
+
+
+def card_state(text: str) -> CardState:
+    """Whether a folder's README.md is a card an earlier export wrote (`card_markdown`) and
+    left as it was, a card edited since, or someone else's text."""
+    mark = _MARK.search(text)
+    if mark is None:
+        return "foreign"
+    rest = text[: mark.start()] + text[mark.end() :]
+    digest = hashlib.sha256(rest.encode()).hexdigest()
+    return "written" if digest == mark["digest"] else "edited"
 
 
 def card_paths(export_path: Path, *, folder: bool = False) -> tuple[Path, Path]:
@@ -324,11 +350,6 @@ def card_paths(export_path: Path, *, folder: bool = False) -> tuple[Path, Path]:
     path = Path(export_path)
     markdown = path.with_name(FOLDER_CARD if folder else f"{path.stem}.card.md")
     return markdown, path.with_name(f"{path.stem}.card.json")
-
-
-def replaceable_card(text: str) -> bool:
-    """Whether a folder's README.md is a card an earlier export wrote (`card_markdown`)."""
-    return _WRITTEN_HERE in text
 
 
 def card_json(card: DatasetCard) -> str:

@@ -50,8 +50,8 @@ annotator pseudonyms and counts, agreement figures with intervals, date range, e
 the exact options and filters used. Exported into a folder (`--out DIR/`, or the Export page's
 zip), the Markdown card is the folder's `README.md`, the file Hugging Face reads a dataset card
 from, so the folder can be pushed as a Hugging Face dataset as it is. The next export into the
-folder replaces that card; a `README.md` that an export did not write is never replaced (the
-export stops, and writes nothing).
+folder replaces that card if no one has edited it; a `README.md` that an export did not write,
+or that was edited since, is never replaced (the export stops, and writes nothing).
 Hugging Face reads the CSV, JSONL and Parquet exports; Excel is for people, not for the Hub.
 
 - CSV is UTF-8 with a BOM (Excel reads accents right); lists are JSON arrays. In CSV and Excel,
