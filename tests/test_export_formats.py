@@ -75,10 +75,16 @@ def test_card_starts_with_a_hugging_face_yaml_header(project_db, data, tmp_path)
     assert '  - name: "also_cites"\n    dtype: string' in csv_card  # JSON text in a cell
     # Languages as the Hub lists them: ISO 639 codes, once each, without "und".
     card = DatasetCard.model_validate_json(result.card_json.read_text())
-    tagged = card.model_copy(update={"languages": ["fr-CA", "en-gb", "fr", "und", "pt_BR"]})
+    # Free text from an imported file's metadata is no code, and stays out.
+    languages = ["fr-CA", "en-gb", "fr", "und", "pt_BR", "Français\x85: evil", "deu"]
+    tagged = card.model_copy(update={"languages": languages})
     header = yaml_header(card_yaml(tagged))
     assert header[: header.index("license: \"cc-by-4.0\"")] == [
-        "language:", '- "fr"', '- "en"', '- "pt"']  # fmt: skip
+        "language:", '- "fr"', '- "en"', '- "pt"', '- "deu"']  # fmt: skip
+    # Text is quoted so that a YAML reader gives it back as it is: the characters YAML 1.1
+    # reads as line breaks (NEL, U+2028) or refuses (C1 controls, DEL) are escaped.
+    named = card.model_copy(update={"project": "Projet\x85 \u2028 é\x7f 😀"})
+    assert 'pretty_name: "Projet\\u0085 \\u2028 é\\u007f 😀"' in card_yaml(named)
     # Beside a named file, the card is named after it.
     named = export_to(project_db, tmp_path / "named.csv", agreement=False)
     assert (named.card_md.name, named.card_json.name) == ("named.card.md", "named.card.json")

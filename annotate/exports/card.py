@@ -118,18 +118,31 @@ def size_category(rows: int) -> str:
     return "100M<n<1B"
 
 
+_NOT_YAML_TEXT = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+"""What a YAML reader does not take as it is inside a quoted scalar: DEL and the C1 controls
+(not printable), NEL and the Unicode line and paragraph separators (line breaks to a YAML
+1.1 reader, folded into a space), the byte-order mark and the non-characters."""
+
+
 def _yaml_text(value: str) -> str:
-    """A YAML scalar that is always read back as this exact string (JSON is YAML)."""
+    """A YAML scalar that is always read back as this exact string: JSON is YAML, once the
+    characters YAML would change are escaped too."""
     import json
 
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    return _NOT_YAML_TEXT.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+_LANGUAGE = re.compile("[a-z]{2,3}")
+"""An ISO 639-1, -2 or -3 code."""
 
 
 def card_yaml(card: DatasetCard) -> str:
     """The YAML header of a Hugging Face dataset card (the `---` block at the top)."""
     # The Hub lists a dataset's languages as ISO 639 codes: "fr", not the region tag "fr-ca".
+    # A language that is no such code (free text from an imported file) is left out.
     primary = (lang.split("-")[0].split("_")[0].lower() for lang in card.languages if lang)
-    languages = list(dict.fromkeys(lang for lang in primary if lang and lang != "und"))
+    languages = list(dict.fromkeys(x for x in primary if _LANGUAGE.fullmatch(x) and x != "und"))
     lines = ["---"]
     if languages:
         lines += ["language:", *[f"- {_yaml_text(lang)}" for lang in languages]]
