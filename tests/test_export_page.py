@@ -50,6 +50,8 @@ def test_one_prepare_gives_the_whole_bundle(
     populate(project_db, users)
     app = page(db_path, monkeypatch, users["eve"])
     by_label(app.selectbox, "Format").set_value("csv").run()
+    assert by_label(app.selectbox, "License (the dataset card's)").value == "unknown"
+    by_label(app.selectbox, "License (the dataset card's)").set_value("cc-by-4.0").run()
     app.button(key="exp_prepare").click().run()
     assert not app.exception and not app.error
     labels = download_labels(app)
@@ -66,6 +68,7 @@ def test_one_prepare_gives_the_whole_bundle(
         card = json.loads(archive.read(next(n for n in names if n.endswith(".card.json"))))
         assert archive.read(names[0]) == bundle.files[names[0]]
     assert card["rows"] > 0
+    assert 'license: "cc-by-4.0"' in bundle.files["README.md"].decode()
     # Nothing was left in the temporary directory.
     assert list(temp_root.iterdir()) == []
     # Another rerun (a download, any other widget) keeps every button.

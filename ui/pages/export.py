@@ -23,7 +23,7 @@ from pydantic import ValidationError
 import storage
 from annotate.core.errors import SourceDeskError
 from annotate.exports import FORMATS, SHAPES, ExportFilters, ExportOptions
-from annotate.exports.options import INTERCHANGE
+from annotate.exports.options import INTERCHANGE, hub_licenses
 from ui import session
 from ui.markup import label, literal
 from ui.widgets import error_message
@@ -40,6 +40,8 @@ MIME = {
     ".xml": "application/xml",
     ".zip": "application/zip",
 }
+LICENSES = ["unknown", *sorted(hub_licenses() - {"unknown"})]
+"""The card's license choices: none known first, then the Hub's identifiers."""
 BUNDLE_KEY = "export_bundle"
 TEMP_PREFIX = "sourcedesk-export-"
 
@@ -109,8 +111,16 @@ def _options(db: storage.Database) -> ExportOptions:
     aggregation = st.selectbox(
         "Aggregated label (wide shape)", ["majority", "dawid_skene"], key="exp_aggregation"
     )
+    card_license = st.selectbox(
+        "License (the dataset card's)",
+        LICENSES,
+        disabled=interchange,
+        help="A Hugging Face license identifier; other for one it does not list",
+        key="exp_license",
+    )
     return ExportOptions(
         format=fmt,
+        license=card_license,
         shape=shape,
         filters=filters,
         pseudonymise=pseudonymise,
