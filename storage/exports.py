@@ -143,7 +143,7 @@ def iter_wide_chunks(
     labels_sql = f"""
         SELECT a.statement_id, a.annotator_id, a.source_type, a.also_cites, a.confidence,
                a.unsure, a.flagged, a.note, a.skipped, a.suggested_type,
-               {_suggestion_version(db, "annotations", "a")}, a.updated_at
+               {_suggestion_version(db, "annotations", "a")}, a.updated_at, a.created_at
         FROM annotations a
         WHERE a.statement_id BETWEEN :lo AND :hi AND {label_where}
         ORDER BY a.statement_id, a.annotator_id"""

@@ -118,6 +118,11 @@ def test_an_export_folder_is_a_dataset_and_its_own_readme_is_kept(
 
 
 def test_web_annotations_anchor_each_label_in_its_article(project_db, data, tmp_path) -> None:
+    # bob's edited label was first saved the day before
+    project_db.execute(
+        "UPDATE annotations SET created_at = '2024-03-04T09:00:00+00:00' WHERE revision = 2"
+    )
+    project_db.conn.commit()
     result = export_to(project_db, tmp_path / "labels.jsonld")
     assert result.format == "webannotation"
     collection = json.loads(result.path.read_text())
@@ -128,9 +133,13 @@ def test_web_annotations_anchor_each_label_in_its_article(project_db, data, tmp_
     assert collection["first"]["id"].startswith("urn:uuid:")
     assert collection["id"] != collection["first"]["id"]
     items = collection["first"]["items"]
-    assert all(
-        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", i["created"]) for i in items
-    )
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"
+    assert all(re.fullmatch(stamp, i["created"]) and re.fullmatch(stamp, i["modified"])
+               for i in items)  # fmt: skip
+    # Created when first saved, modified when last revised.
+    assert [i["created"] for i in items if i["created"] != i["modified"]] == [
+        "2024-03-04T09:00:00Z"
+    ]
     assert all(set(i["target"]) == {"source", "selector"} for i in items)
     assert len(items) == collection["total"] == result.rows == 9
     texts = {d.document.id: storage.get_document(project_db, d.document.id).text

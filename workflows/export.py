@@ -347,13 +347,13 @@ def _statements(
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]]:
     """(statement, labels, adjudication) for each exported statement, with real names:
     labels are dicts (annotator, source_type, also_cites, confidence, note, skipped,
-    suggested_type, suggestion_version, labelled_at), in the order of each annotator's
-    first label."""
+    suggested_type, suggestion_version, labelled_at (its last revision), created_at (its
+    first)), in the order of each annotator's first label."""
     order = {name: i for i, name in enumerate(annotators_in_order(db))}
     for chunk in iter_wide_chunks(db, options.filters, chunk_size=min(options.chunk_size, 5_000)):
         by_statement: dict[int, list[dict[str, Any]]] = {}
         for (
-            sid, name, st, cites, conf, _u, _f, note, skipped, suggested, version, at
+            sid, name, st, cites, conf, _u, _f, note, skipped, suggested, version, at, created
         ) in chunk.annotations:  # fmt: skip
             by_statement.setdefault(sid, []).append(
                 {
@@ -366,6 +366,7 @@ def _statements(
                     "suggested_type": suggested,
                     "suggestion_version": version,
                     "labelled_at": at,
+                    "created_at": created,
                 }
             )
         adjudications = {

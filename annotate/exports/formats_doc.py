@@ -101,7 +101,8 @@ no listing names is kept as the tool's own id (`doccano_user_<id>`, `labelstudio
 `Annotation` per label: the target is the article (its URL) narrowed by a `TextQuoteSelector`
 (the statement with its surrounding text) and a `TextPositionSelector` (its offsets in the
 document text); the source type is a `classifying` body, the confidence and note `describing`
-and `commenting` bodies.
+and `commenting` bodies. `created` is when the label was first saved, `modified` when it was
+last revised (both UTC).
 """
 
 

@@ -147,14 +147,14 @@ def task(
 ) -> dict[str, Any]:
     """A task from a statement row, its labels (dicts with user (the integer id in the
     export), source_type, also_cites (list), confidence, note, skipped, suggested_type,
-    suggestion_version (optional), labelled_at) and the editor's final label if any (same
-    keys, user the editor's id)."""
+    suggestion_version (optional), labelled_at, created_at (optional)) and the editor's
+    final label if any (same keys, user the editor's id)."""
     annotations = [
         {
             "completed_by": label["user"],
             "was_cancelled": bool(label["skipped"]),
             "ground_truth": False,
-            "created_at": label["labelled_at"],
+            "created_at": label.get("created_at") or label["labelled_at"],
             "updated_at": label["labelled_at"],
             "result": _result(label, scale),
         }

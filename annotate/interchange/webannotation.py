@@ -53,7 +53,7 @@ def annotation(
     annotation_id: str,
 ) -> dict[str, Any]:
     """One label (dict with annotator, source_type, also_cites, confidence, note, skipped,
-    labelled_at) as a Web Annotation."""
+    labelled_at, created_at) as a Web Annotation."""
     bodies: list[dict[str, Any]] = []
     if label["source_type"]:
         bodies.append(
@@ -78,7 +78,8 @@ def annotation(
         "type": "Annotation",
         "motivation": "classifying",
         "creator": {"type": "Person", "nickname": label["annotator"]},
-        "created": utc_stamp(label["labelled_at"]),
+        "created": utc_stamp(label.get("created_at") or label["labelled_at"]),
+        "modified": utc_stamp(label["labelled_at"]),
         "body": bodies,
         "target": {
             "source": source_iri(statement["url"] or "", document_ref),
