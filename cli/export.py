@@ -199,6 +199,7 @@ def import_labels_command(
         f"statement(s) created, {summary.statements_matched} matched, "
         f"{summary.labels} label(s) imported ({summary.labels_replaced} replaced), "
         f"{summary.final_labels} final label(s)"
+        + (f", {summary.labels_unchanged} already there" if summary.labels_unchanged else "")
         + (f", {summary.labels_skipped} skipped (unmapped)" if summary.labels_skipped else "")
     )
     if summary.users_created:

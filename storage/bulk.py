@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from sqlite_utils import Database
 
 from annotate.agreement.disagreement import statement_disagreement
-from annotate.core.models import utcnow
+from annotate.core.models import LABEL_CONTENT_FIELDS, utcnow
 from storage import dialect
 from storage.annotations import advance_frontier
 from storage.errors import StorageError
@@ -329,17 +329,44 @@ def _advance_frontiers(db: Database, labels: Sequence[LabelValues]) -> None:
         advance_frontier(db, annotator, labelled)
 
 
+_CURRENT_SQL = (
+    f"SELECT deleted, {_LABEL_COLUMNS} FROM annotations WHERE statement_id = ? AND annotator_id = ?"
+)
+_CONTENT = tuple(
+    (i, name in _JSON_FIELDS)
+    for i, name in enumerate(_LABEL_FIELDS)
+    if name in LABEL_CONTENT_FIELDS
+)
+"""Where a label's answer (`LABEL_CONTENT_FIELDS`) is among its columns, and which are JSON."""
+
+
+def _same_answer(current: Sequence[Any], fields: tuple) -> bool:
+    """Whether a stored label (its `_CURRENT_SQL` row) already gives this answer."""
+    if current[0]:  # deleted: the import brings it back
+        return False
+    stored = current[1:]
+    return all(
+        (json.loads(stored[i]) == json.loads(fields[i])) if as_json else stored[i] == fields[i]
+        for i, as_json in _CONTENT
+    )
+
+
 def bulk_revise_annotations(
     db: Database, labels: Sequence[LabelValues], *, imported_from: str | None = None
 ) -> int:
     """Save a new revision of existing labels (an import with --overwrite), each one
-    marked as imported; the earlier revisions stay in the history."""
+    marked as imported; the earlier revisions stay in the history. A label that already
+    gives the imported answer is left as it is, as a save that changes nothing is (no
+    revision, and how it was made is kept). Returns how many were revised."""
     now = utcnow().isoformat()
     mark = (1, imported_from) if imported_from is not None else (0, "")
     with write(db):
         revisions = []
         for value in labels:
             fields = _fields(value)
+            current = db.execute(_CURRENT_SQL, [value.statement_id, value.annotator_id]).fetchone()
+            if current is not None and _same_answer(current, fields):
+                continue
             row = db.execute(
                 _REVISE_SQL, [now, *fields, value.statement_id, value.annotator_id]
             ).fetchone()
@@ -351,7 +378,7 @@ def bulk_revise_annotations(
                 (row[0], value.statement_id, value.annotator_id, row[1], *fields, now, *mark)
             )
         db.conn.executemany(_REVISION_SQL, revisions)
-        _refresh_stats(db, {v.statement_id for v in labels})
+        _refresh_stats(db, {row[1] for row in revisions})
     return len(revisions)
 
 

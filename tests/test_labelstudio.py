@@ -8,8 +8,8 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from builders import refused_import
-from test_export_data import populate
+from builders import label, refused_import
+from test_export_data import document, populate
 from typer.testing import CliRunner
 
 import storage
@@ -172,7 +172,7 @@ def test_existing_labels_are_kept_unless_overwrite(exported, tmp_path) -> None:
     assert "--overwrite" in info.value.problems[0]
     assert labels_by_user(fresh) == before
     summary = import_labels_file(fresh, changed, overwrite=True)
-    assert summary.labels_replaced == 10
+    assert (summary.labels_replaced, summary.labels_unchanged) == (1, 9)
     after = labels_by_user(fresh)
     text = tasks[0]["data"]["text"]
     assert after[(text, "annotator_01")][0] == "expert"
@@ -499,30 +499,53 @@ def test_a_date_known_to_the_month_stays_a_month(project_db, users, tmp_path, fm
 def test_an_overwriting_import_leaves_each_label_as_its_last_revision(
     project_db, users, tmp_path
 ) -> None:
-    """A label an import revises keeps nothing of how its earlier answer was made (the
-    suggestion shown, its version): the current label is the revision the import wrote."""
-    populate(project_db, users)
-    project_db.execute(
-        "UPDATE annotations SET suggestion_version = 'v1', lead_time_seconds = 4.5 "
-        "WHERE suggestion_shown = 1"
-    )
-    project_db.conn.commit()
+    """--overwrite revises the labels whose answer the file changes: the new revision
+    keeps nothing of how the earlier answer was made (the suggestion shown, its timing).
+    A label the file gives as it is stays as it is, with no revision."""
+    doc = storage.add_document(project_db, document(["Le ministre a parlé.", "Selon CNN, oui."],
+                                                    title="gamma"))  # fmt: skip
+    s0, s1 = (s.id for s in storage.statements_of(project_db, doc.document_id))
+    alice, bob = users["alice"], users["bob"]
+    shown = {"suggestion_shown": True, "suggested_type": "named_official",
+             "suggestion_version": "v1", "lead_time_seconds": 4.5}  # fmt: skip
+    storage.save_annotation(project_db, label(s0, alice, "named_official", 4, **shown))
+    storage.save_annotation(project_db, label(s0, bob, "expert", 3, who="un expert"))
+    storage.save_annotation(project_db, label(s1, alice, "media_report", 2))
     out = export_labelstudio(project_db, tmp_path / "own.json", pseudonymise=False)
-    summary = import_labels_file(project_db, out.path, overwrite=True)
-    assert summary.labels_replaced > 0
     shared = (
         "source_type, also_cites, confidence, note, who, cue, skipped, unsure, flagged, "
         "extra_ratings, suggestion_shown, suggested_type, suggested_who, suggested_cue, "
         "suggestion_version, scale_preset, scale_version, text_version, lead_time_seconds, keys"
     )
-    current = project_db.execute(
-        f"SELECT id, revision, {shared} FROM annotations WHERE deleted = 0 ORDER BY id"
-    ).fetchall()
-    last = project_db.execute(
-        f"SELECT annotation_id, revision, {shared} FROM annotation_revisions r WHERE revision = "
-        "(SELECT max(revision) FROM annotation_revisions WHERE annotation_id = r.annotation_id) "
-        "AND annotation_id IN (SELECT id FROM annotations WHERE deleted = 0) ORDER BY 1"
-    ).fetchall()
-    assert [tuple(r) for r in current] == [tuple(r) for r in last]
-    versions = project_db.execute("SELECT DISTINCT suggestion_version FROM annotations")
-    assert [v for (v,) in versions] == [""]
+    current_sql = f"SELECT id, revision, {shared} FROM annotations ORDER BY id"
+    last_sql = (
+        f"SELECT annotation_id, revision, {shared} FROM annotation_revisions r WHERE revision "
+        "= (SELECT max(revision) FROM annotation_revisions WHERE annotation_id = r.annotation_id)"
+        " ORDER BY annotation_id"
+    )
+
+    def consistent() -> bool:
+        current = [tuple(r) for r in project_db.execute(current_sql)]
+        return current == [tuple(r) for r in project_db.execute(last_sql)]
+
+    def alice_s0():
+        return project_db.execute(
+            "SELECT source_type, revision, suggestion_version, lead_time_seconds "
+            "FROM annotations WHERE statement_id = ? AND annotator_id = ?",
+            [s0, alice],
+        ).fetchone()
+
+    assert consistent()
+    # The file as it was: only bob's label changes (a Label Studio file has no `who`).
+    summary = import_labels_file(project_db, out.path, overwrite=True)
+    assert (summary.labels_replaced, summary.labels_unchanged) == (1, 2)
+    assert consistent()
+    assert tuple(alice_s0()) == ("named_official", 1, "v1", 4.5)
+    # Another answer for alice's suggested label: revised, and what she was shown is gone.
+    tasks = json.loads(out.path.read_text())
+    tasks[0]["annotations"][0]["result"][0]["value"]["choices"] = ["expert"]
+    out.path.write_text(json.dumps(tasks))
+    summary = import_labels_file(project_db, out.path, overwrite=True)
+    assert (summary.labels_replaced, summary.labels_unchanged) == (1, 2)
+    assert consistent()
+    assert tuple(alice_s0()) == ("expert", 2, "", None)

@@ -61,6 +61,9 @@ class ImportSummary(BaseModel):
     statements_matched: int = 0
     labels: int = 0
     labels_replaced: int = 0
+    labels_unchanged: int = 0
+    """Labels of the file that people already had, as they are (--overwrite): kept as
+    they were, with no new revision."""
     final_labels: int = 0
     labels_skipped: int = 0
     """Labels left out because their source type is outside the taxonomy (--unmapped skip)."""
@@ -528,6 +531,7 @@ def _write_labels(db: Database, records: _Records, overwrite: bool, summary: Imp
     again = [v for (_, v), pair in zip(labels, pairs, strict=True) if pair in existing]
     summary.labels += bulk_add_annotations(db, fresh, imported_from=plan.source)
     summary.labels_replaced = bulk_revise_annotations(db, again, imported_from=plan.source)
+    summary.labels_unchanged = len(again) - summary.labels_replaced
     summary.labels += summary.labels_replaced
     for _, value in finals:
         adjudicate(db, value, expected_revision=None)
