@@ -12,7 +12,7 @@ import storage
 from annotate.core.taxonomy import scale_preset
 from annotate.exports import ExportOptions
 from annotate.interchange.doccano import parse_doccano
-from annotate.interchange.labels import LabelImportError
+from annotate.interchange.labels import LabelImportError, LabelMapping
 from workflows.export import export_to
 from workflows.label_import import import_labels, import_labels_file
 
@@ -372,7 +372,7 @@ def test_typed_keys_tell_apart_what_equality_joins() -> None:
 def test_a_json_export_whose_first_text_is_long_is_read_as_doccano(project_db, tmp_path) -> None:
     """The shape is told by the first example's keys, wherever they are: doccano writes
     the text (and any metadata columns) before the labels."""
-    long_text = "Selon un rapport, " + "la livraison a eu lieu. " * 400
+    long_text = "Selon un rapport, " + "la livraison a eu lieu. " * 4_000  # 96 kB
     path = tmp_path / "export.json"
     items = [
         {"id": 1, "text": long_text, "label": ["media_report"]},
@@ -420,7 +420,7 @@ def test_label_lists_that_say_too_much_or_too_little(project_db, tmp_path) -> No
     ])  # fmt: skip
     assert refused_import(project_db, path) == [
         "lists.jsonl: line 1: field label: two confidence levels (1 and 5): a label has one",
-        "lists.jsonl: line 2: field label: also cites media_report but names no source type: "
+        "lists.jsonl: line 2: field also_cites: cites media_report but names no source type: "
         "add the one the statement comes from",
         "lists.jsonl: line 3: field label: 'also_cites:' names no source",
     ]
@@ -432,3 +432,28 @@ def test_a_label_that_also_cites_its_own_source_keeps_the_others(project_db, tmp
     write_lines(path, [{"text": TEXTS[1], "user": "dora", "label": [*cites, "media_report"]}])
     import_labels_file(project_db, path)
     assert labels(project_db) == {(TEXTS[1], "dora"): ("media_report", None, ["expert"])}
+
+
+def test_a_mapped_source_type_is_not_also_cited(project_db, tmp_path) -> None:
+    path = tmp_path / "theirs.jsonl"
+    label_list = ["journal", "also_cites:media_report", "also_cites:expert"]
+    write_lines(path, [{"text": TEXTS[1], "label": label_list, "user": "zoe"}])
+    import_labels_file(project_db, path, mapping=LabelMapping(mapping={"journal": "media_report"}))
+    assert labels(project_db) == {(TEXTS[1], "zoe"): ("media_report", None, ["expert"])}
+
+
+def test_a_user_number_is_doccanos_and_anything_else_names_no_one(project_db, tmp_path) -> None:
+    path = tmp_path / "numbers.jsonl"
+    write_lines(path, [
+        {"text": TEXTS[0], "label": ["expert"], "user": 3},
+        {"text": TEXTS[1], "label": ["expert"], "user": 0},
+        {"text": TEXTS[2], "label": ["expert"], "user": True},
+        {"text": "Un quatrième texte.", "label": ["expert"], "user": {"name": "x"}},
+    ])  # fmt: skip
+    assert refused_import(project_db, path) == [
+        "numbers.jsonl: 2 line(s) name no annotator (no `user`): say who made these labels "
+        "with --user NAME"
+    ]
+    import_labels_file(project_db, path, default_user="ann")
+    assert {person for _, person in labels(project_db)} == {
+        "doccano_user_3", "doccano_user_0", "ann"}  # fmt: skip

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -156,4 +157,44 @@ def test_a_doccano_file_read_as_label_studio_says_so(project_db, tmp_path) -> No
     path.write_text('[{"text": "Un texte.", "label": ["expert"], "user": "zoe"}]')
     assert refused_import(project_db, path, kind="labelstudio") == [
         "doccano.json: task 1: a doccano example (`label`, no `data`): use --kind doccano"
+    ]
+
+
+def test_a_label_studio_annotation_with_nothing_chosen_is_no_label(project_db, tmp_path) -> None:
+    """Submitted with no choice (no control is required), an annotation is a JSON-MIN row
+    with the task's data and no control: a statement without a label, not another config."""
+    rows = [
+        {"text": REUTERS, "outlet": "Wire", "annotator": 3, "annotation_id": 5,
+         "source_type": "media_report"},
+        {"text": MINISTRY, "outlet": "Wire", "annotator": 3, "annotation_id": 6},
+    ]  # fmt: skip
+    path = tmp_path / "min.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    summary = import_labels_file(project_db, path)
+    assert (summary.statements_created, summary.labels) == (2, 1)
+    assert labels(project_db) == {
+        (REUTERS, "labelstudio_user_3"): ("media_report", None, [], False)
+    }
+
+
+def test_csv_problems_count_blank_lines_too(project_db, tmp_path) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_text(
+        'text,source_type,annotator\n\n"multi\nline",bogus_type,alice\n\n\n"b",bogus2,bob\n',
+        encoding="utf-8",
+    )
+    problems = refused_import(project_db, path)
+    assert [p.split(": field")[0] for p in problems] == ["blank.csv: line 3", "blank.csv: line 7"]
+
+
+def test_label_studio_cites_without_a_source_type_are_refused(project_db, tmp_path) -> None:
+    cites = {"from_name": "also_cites", "to_name": "text", "type": "choices",
+             "value": {"choices": ["media_report"]}}  # fmt: skip
+    tasks = [{"id": 4, "data": {"text": REUTERS},
+              "annotations": [{"completed_by": 1, "result": [cites]}]}]  # fmt: skip
+    path = tmp_path / "cites.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    assert refused_import(project_db, path) == [
+        "cites.json: task 1 (id 4): annotations[0]: field also_cites: cites media_report but "
+        "names no source type: add the one the statement comes from"
     ]

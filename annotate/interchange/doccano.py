@@ -124,14 +124,9 @@ def _label(
 ) -> plans.ImportedLabel | None:
     """One person's label from a line's label list."""
     fields = _labels(values, where, taxonomy, scale, problems)
-    if fields and fields["also_cites"] and not fields["source_type"]:
-        cited = ", ".join(fields["also_cites"])
-        problems.append(
-            f"{where}: field label: also cites {cited} but names no source type: add the "
-            "one the statement comes from"
-        )
-        return None
-    if fields and (fields["source_type"] or fields.get("confidence") is not None):
+    if fields and (
+        fields["source_type"] or fields["also_cites"] or fields.get("confidence") is not None
+    ):
         try:
             return plans.ImportedLabel(annotator=user, **fields)
         except ValidationError as exc:
@@ -160,9 +155,18 @@ class _Reading:
     unit: str = "line"
     """What a number counts: lines of JSONL or CSV, items of a JSON export."""
 
-    def person(self, named: Any, labelled: Any) -> str:
-        """Who made a line's labels: the line's `user`, else `--user` (`Makers`)."""
-        return self.makers.name(None if named in (None, "") else str(named), bool(labelled))
+    def person(self, item: dict[str, Any], labelled: Any) -> str:
+        """Who made a line's (or a 1.0.x annotation's) labels: its `user` (or `annotator`),
+        a name or doccano's own user number (`doccano_user_<id>`), else `--user`
+        (`Makers`)."""
+        named = item.get("user")
+        if named in (None, ""):
+            named = item.get("annotator")
+        if isinstance(named, bool) or not isinstance(named, (str, int)):
+            named = None
+        elif isinstance(named, int):
+            named = f"doccano_user_{named}"
+        return self.makers.name(named.strip() if named else None, bool(labelled))
 
     def finish(self) -> plans.ImportPlan:
         self.plan.problems += self.makers.problem(self.plan.source, self.unit, "user")
@@ -287,7 +291,7 @@ def _row(
         per_user = _annotations(reading, row["annotations"], where, label_names)
     else:
         values = row["label"] if "label" in row else row.get("labels", [])
-        who = reading.person(row.get("user") or row.get("annotator"), values)
+        who = reading.person(row, values)
         per_user = [(who, values)]
     _add(reading, number, row["text"], meta, per_user, row.get("statement_id"))
 
@@ -318,10 +322,7 @@ def _annotations(
                 )
                 continue
             label = names[label]
-        user = item.get("user")
-        if isinstance(user, int) and not isinstance(user, bool):
-            user = f"doccano_user_{user}"
-        by_user[reading.person(user, [label])].append(label)
+        by_user[reading.person(item, [label])].append(label)
     return list(by_user.items())
 
 
@@ -345,7 +346,7 @@ def parse_doccano_csv(
     for number, raw in records:
         row = {(k or "").strip().lower(): (v or "") for k, v in raw.items()}
         label_cell = row.get("label", row.get("labels", ""))
-        user = reading.person(row.get("user") or row.get("annotator"), label_cell)
+        user = reading.person(row, label_cell)
         key = (row["text"], user)
         _first, values = rows.setdefault(key, (number, []))
         values.extend(v.strip() for v in label_cell.split(CSV_LABEL_SEPARATOR) if v.strip())

@@ -15,7 +15,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from annotate.core.errors import SourceDeskError
 from annotate.core.models import DatePrecision, other_cites
@@ -56,6 +63,17 @@ class ImportedLabel(BaseModel):
     final: bool = False
     """The editor's final label (Label Studio `ground_truth`): imported as the statement's
     adjudication, not as an annotator's label."""
+
+    @field_validator("also_cites")
+    @classmethod
+    def _cites_with_a_source(cls, cites: list[str], info: ValidationInfo) -> list[str]:
+        """A statement that also cites sources comes from one of its own."""
+        if cites and not info.data.get("source_type"):
+            raise ValueError(
+                f"cites {', '.join(cites)} but names no source type: add the one the "
+                "statement comes from"
+            )
+        return cites
 
     @model_validator(mode="before")
     @classmethod
@@ -116,17 +134,24 @@ def csv_delimiter(text: str) -> str:
     return "\t" if header.count("\t") >= header.count(";") else ";"
 
 
-def csv_records(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str | None, str]]]]:
-    """A CSV export's column names, and its records with the line each starts on (a text
-    may hold line breaks, so records and lines are not counted alike)."""
-    reader = csv.DictReader(io.StringIO(text), delimiter=csv_delimiter(text))
-    names = list(reader.fieldnames or [])
+def csv_records(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str | None, Any]]]]:
+    """A CSV export's column names, and its records (as `csv.DictReader` gives them: extra
+    cells listed under None, missing ones None) with the line each starts on: a text may
+    hold line breaks, and blank lines are no record, so records and lines differ."""
+    reader = csv.reader(io.StringIO(text), delimiter=csv_delimiter(text))
+    names = next(reader, [])
 
-    def records() -> Iterator[tuple[int, dict[str | None, str]]]:
-        number = reader.line_num + 1
-        for row in reader:
-            yield number, row
-            number = reader.line_num + 1
+    def records() -> Iterator[tuple[int, dict[str | None, Any]]]:
+        start = reader.line_num + 1
+        for cells in reader:
+            if cells:
+                record: dict[str | None, Any] = dict(zip(names, cells, strict=False))
+                if len(cells) > len(names):
+                    record[None] = cells[len(names) :]
+                for name in names[len(cells) :]:
+                    record[name] = None
+                yield start, record
+            start = reader.line_num + 1
 
     return names, records()
 
@@ -283,9 +308,10 @@ def apply_mapping(plan: ImportPlan, taxonomy: Taxonomy, labels: LabelMapping) ->
             suggested = resolve(label.suggested_type)
             if suggested != label.suggested_type:
                 changes["suggested_type"] = suggested
-        deduplicated = list(dict.fromkeys(cites))
-        if not unknown and deduplicated != label.also_cites:
-            changes["also_cites"] = deduplicated
+        # Mapped, a cited source may now be the statement's own source type.
+        others = other_cites(changes.get("source_type", label.source_type), cites)
+        if not unknown and others != label.also_cites:
+            changes["also_cites"] = others
         return (label.model_copy(update=changes) if changes else label), unknown
 
     # Labels are frozen and identical lines share one: each is resolved once (the table

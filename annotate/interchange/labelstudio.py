@@ -304,9 +304,10 @@ class _Reading:
     min_rows: int = 0
     annotated: int = 0
     """JSON-MIN rows that are annotations (they name an annotator or an annotation id)."""
-    unread: list[str] = field(default_factory=list)
-    """Where the annotations with none of SourceDesk's controls are."""
-    other_keys: set[str] = field(default_factory=set)
+    unread: list[tuple[str, set[str]]] = field(default_factory=list)
+    """Where the annotations with none of SourceDesk's controls are, and their other keys."""
+    data_keys: set[str] = field(default_factory=set)
+    """The other keys of annotations with our controls: the tasks' data."""
 
     def annotation(self, annotation: Any, where: str) -> ImportedLabel | None:
         """One annotation's label. What it is made of (who made it, the skip and final
@@ -375,10 +376,12 @@ class _Reading:
         controls = {k: v for k, v in item.items() if k in CONTROLS and v not in (None, "")}
         if self._is_annotation(item):
             self.annotated += 1
-            if not controls:
-                self.unread.append(where)
-                given = {k for k, v in item.items() if v not in (None, "")}
-                self.other_keys |= given - {"text", "meta", *MIN_KEYS}
+            given = {k for k, v in item.items() if v not in (None, "")}
+            others = given - {"text", "meta", *MIN_KEYS, *CONTROLS}
+            if controls:
+                self.data_keys |= others
+            else:
+                self.unread.append((where, others))
         if controls:
             named = annotator_name(item.get("annotator"), self.users)
             fields: dict[str, Any] = {"annotator": self.makers.name(named, True)}
@@ -410,12 +413,16 @@ class _Reading:
         plan = self.plan
         key = "annotator" if self.min_rows else "completed_by"
         plan.problems += self.makers.problem(plan.source, "annotation", key)
-        if self.unread:
-            others = ", ".join(sorted(self.other_keys)) or "none"
+        # An annotation submitted with nothing chosen has no key but the task's data; one
+        # with a key no annotation of ours has is another config's.
+        foreign = [(where, keys - self.data_keys) for where, keys in self.unread]
+        foreign = [(where, keys) for where, keys in foreign if keys]
+        if foreign:
+            others = ", ".join(sorted(set().union(*(keys for _, keys in foreign))))
             plan.problems.append(
-                f"{plan.source}: {len(self.unread)} of {self.annotated} annotation(s) carry "
+                f"{plan.source}: {len(foreign)} of {self.annotated} annotation(s) carry "
                 f"none of SourceDesk's controls ({', '.join(CONTROLS)}), the first at "
-                f"{self.unread[0].removeprefix(plan.source + ': ')}; their other keys: "
+                f"{foreign[0][0].removeprefix(plan.source + ': ')}; their other keys: "
                 f"{others}: name the labelling config's controls as SourceDesk's, or export "
                 "Label Studio's JSON"
             )
