@@ -83,8 +83,8 @@ def test_card_starts_with_a_hugging_face_yaml_header(project_db, data, tmp_path)
         "language:", '- "fr"', '- "en"', '- "pt"', '- "deu"']  # fmt: skip
     # Text is quoted so that a YAML reader gives it back as it is: the characters YAML 1.1
     # reads as line breaks (NEL, U+2028) or refuses (C1 controls, DEL) are escaped.
-    named = card.model_copy(update={"project": "Projet\x85 \u2028 é\x7f 😀"})
-    assert 'pretty_name: "Projet\\u0085 \\u2028 é\\u007f 😀"' in card_yaml(named)
+    named = card.model_copy(update={"project": "Projet\x85 \u2028 é\x7f 😀\ufeff\uffff"})
+    assert 'pretty_name: "Projet\\u0085 \\u2028 é\\u007f 😀\\ufeff\\uffff"' in card_yaml(named)
     # Beside a named file, the card is named after it.
     named = export_to(project_db, tmp_path / "named.csv", agreement=False)
     assert (named.card_md.name, named.card_json.name) == ("named.card.md", "named.card.json")
@@ -140,6 +140,12 @@ def test_web_annotations_anchor_each_label_in_its_article(project_db, data, tmp_
     assert [i["created"] for i in items if i["created"] != i["modified"]] == [
         "2024-03-04T09:00:00Z"
     ]
+    # Label Studio's annotations too.
+    tasks = json.loads(export_to(project_db, tmp_path / "ls.json", ExportOptions(
+        format="labelstudio")).path.read_text())  # fmt: skip
+    created = [a["created_at"] for t in tasks for a in t["annotations"]
+               if a["created_at"] != a["updated_at"]]  # fmt: skip
+    assert created == ["2024-03-04T09:00:00+00:00"]
     assert all(set(i["target"]) == {"source", "selector"} for i in items)
     assert len(items) == collection["total"] == result.rows == 9
     texts = {d.document.id: storage.get_document(project_db, d.document.id).text
@@ -364,3 +370,9 @@ def test_a_card_edited_since_the_export_wrote_it_is_kept(project_db, data, tmp_p
     with pytest.raises(ExportError, match=r"README\.md was edited since an export wrote it"):
         export_dataset(project_db, options, tmp_path, n_boot=20)
     assert card.read_text(encoding="utf-8").endswith("Our newsroom, 2025.\n")
+    # A carriage return (in a project's name) is part of the card as it was written.
+    storage.update_settings(project_db, name="Projet\rX")
+    elsewhere = tmp_path / "elsewhere"
+    export_dataset(project_db, options, elsewhere, n_boot=20)
+    assert "Projet\rX" in (elsewhere / "README.md").read_bytes().decode()
+    export_dataset(project_db, options, elsewhere, n_boot=20)

@@ -167,7 +167,7 @@ def _check_card_free(path: Path) -> None:
     if path.name != FOLDER_CARD or not path.exists():
         return
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_bytes().decode("utf-8", errors="replace")  # line ends as written
     except OSError as exc:
         raise ExportError(f"out: {path}: cannot be read ({exc.strerror})") from None
     state = card_state(text)
