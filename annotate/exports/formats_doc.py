@@ -18,7 +18,7 @@ READS = """# Formats
 | `.txt`, `.md` | one article. Optional header lines at the top (`title:`, `outlet:`, `url:`, `date:`, `language:`, or `date 2024-01` on the first line); a Markdown `# Title` is the title. Without a date header, a dateline at the top ("PARIS, March 4, 2025 —", "Paris, le 4 mars 2025") gives the publication date. |
 | `.html`, `.htm` | one article page; the main text is extracted (navigation, menus and footers dropped), with title, date and site name from the page's metadata. |
 | `.csv` (`,` `;` or tab; UTF-8, with or without BOM) and `.jsonl` | one article per row in a `text` column (optional `title`, `outlet`, `url`, `published`, `language`, `id`), or ready-made statements: rows that share a `document_id` form one document, one statement per row. |
-| Label Studio exports (`sourcedesk import-labels`) | JSON (tasks with `annotations`, or `completions` before Label Studio 1.0), JSON-MIN, CSV and TSV; `completed_by` as an integer (named by the `NAME.users.json` listing beside the file, or `--users`) or an object; tasks with or without ids. `ground_truth` annotations become final labels. JSON-MIN, CSV and TSV name a control only by its column, so the labelling config's controls must be named as SourceDesk's (`source_type`, `also_cites`, `confidence`, `note`); a file with annotations but none of them is refused. |
+| Label Studio exports (`sourcedesk import-labels`) | JSON (tasks with `annotations`, or `completions` before Label Studio 1.0), JSON-MIN, CSV and TSV; `completed_by` as an integer (named by the `NAME.users.json` listing beside the file, or `--users`) or an object; tasks with or without ids. `ground_truth` annotations become final labels. JSON-MIN, CSV and TSV name a control only by its column, so the labelling config's controls must be named as SourceDesk's (`source_type`, `also_cites`, `confidence`, `note`); annotations with other keys (another config's controls) and none of them are refused; an annotation with nothing chosen is a statement without a label. |
 | doccano exports (`sourcedesk import-labels`) | JSONL (or its JSON export, one list of the same objects) with `text` and `label` (or `labels`; one source type, the others as `also_cites:<key>`, and `confidence:<code>`); 1.0.x JSONL with `annotations` holding label ids (`--labels labels.json` names them); CSV with `text` and `label` (labels joined by `#`), UTF-8 or UTF-16. Its per-person exports name no one: `--user NAME`. |
 | SourceDesk dump (`sourcedesk dump`) | the whole project as JSON lines, for `sourcedesk load` into an empty database. |
 
@@ -29,7 +29,8 @@ The same article imported twice (same text, whatever the spacing) is reported, n
 with `--map THEIRS=OURS` (repeatable) or leave them out with `--unmapped skip`; otherwise every
 unknown label is listed and nothing is imported. People named in the file who have no account
 get an inactive one (an administrator activates it); imported revisions are marked as imported,
-with the file's name; a person's existing label is replaced only with `--overwrite`.
+with the file's name; a person's existing label is replaced only with `--overwrite`, and only
+where the file gives another answer (a label it gives as it is keeps its history).
 `load` checks every value of the dump (types, references, offsets, taxonomy keys, timestamps),
 refuses password hashes, and restores accounts as annotators unless `--keep-roles`.
 """
@@ -90,8 +91,8 @@ the statement and document references, so that `import-labels` reads it back exa
 after doccano has sorted the labels. doccano itself makes one example per line and gives every
 label to the person who uploads the file. A label list with two plain source types does not
 say which one the statement comes from (doccano writes a text's labels sorted): the import
-lists it as a problem, as it does a list with two confidence levels, or with cited sources
-and no source type. A doccano file that names no person (its per-user exports) needs
+lists it as a problem, as it does a list with two confidence levels; in every reader, cited
+sources without a source type are a problem too. A doccano file that names no person (its per-user exports) needs
 `--user NAME`, as does a Label Studio annotation without `completed_by`; a user number that
 no listing names is kept as the tool's own id (`doccano_user_<id>`, `labelstudio_user_<id>`).
 
