@@ -122,10 +122,16 @@ def iter_long_chunks(
 
 
 def iter_wide_chunks(
-    db: Database, filters: ExportFilters | None = None, *, chunk_size: int = 10_000
+    db: Database,
+    filters: ExportFilters | None = None,
+    *,
+    chunk_size: int = 10_000,
+    first_saved: bool = False,
 ) -> Iterator[WideChunk]:
     """Statements with at least one exported label or an adjudication, by statement id,
-    each chunk with the current labels and adjudications of its statements."""
+    each chunk with the current labels and adjudications of its statements (with
+    `first_saved`, each label's row ends with the time it was first saved: the
+    interchange formats give it, the wide shape does not read it)."""
     filters = filters or ExportFilters()
     label_where, params = filter_sql(db, filters, "a", documents=False)
     doc_where = ""
@@ -143,7 +149,8 @@ def iter_wide_chunks(
     labels_sql = f"""
         SELECT a.statement_id, a.annotator_id, a.source_type, a.also_cites, a.confidence,
                a.unsure, a.flagged, a.note, a.skipped, a.suggested_type,
-               {_suggestion_version(db, "annotations", "a")}, a.updated_at, a.created_at
+               {_suggestion_version(db, "annotations", "a")}, a.updated_at
+               {", a.created_at" if first_saved else ""}
         FROM annotations a
         WHERE a.statement_id BETWEEN :lo AND :hi AND {label_where}
         ORDER BY a.statement_id, a.annotator_id"""

@@ -350,7 +350,8 @@ def _statements(
     suggested_type, suggestion_version, labelled_at (its last revision), created_at (its
     first)), in the order of each annotator's first label."""
     order = {name: i for i, name in enumerate(annotators_in_order(db))}
-    for chunk in iter_wide_chunks(db, options.filters, chunk_size=min(options.chunk_size, 5_000)):
+    size = min(options.chunk_size, 5_000)
+    for chunk in iter_wide_chunks(db, options.filters, chunk_size=size, first_saved=True):
         by_statement: dict[int, list[dict[str, Any]]] = {}
         for (
             sid, name, st, cites, conf, _u, _f, note, skipped, suggested, version, at, created
