@@ -457,3 +457,14 @@ def test_a_user_number_is_doccanos_and_anything_else_names_no_one(project_db, tm
     import_labels_file(project_db, path, default_user="ann")
     assert {person for _, person in labels(project_db)} == {
         "doccano_user_3", "doccano_user_0", "ann"}  # fmt: skip
+
+
+def test_a_json_export_is_told_by_its_first_item_that_says(project_db, tmp_path) -> None:
+    """An example without labels (or a task nobody labelled) says nothing of the shape:
+    the next items do."""
+    path = tmp_path / "export.json"
+    items = [{"id": 1, "text": TEXTS[2]}, {"id": 2, "text": TEXTS[0], "label": ["expert"]}]
+    path.write_text(json.dumps(items))
+    summary = import_labels_file(project_db, path, default_user="ann")
+    assert (summary.statements_created, summary.labels) == (2, 1)
+    assert labels(project_db) == {(TEXTS[0], "ann"): ("expert", None, [])}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypedDict, TypeVar, Unpack
@@ -73,30 +73,38 @@ class ImportSummary(BaseModel):
 
 _LABEL_STUDIO_KEYS = frozenset({"data", "annotator", "annotation_id"})
 _DOCCANO_KEYS = frozenset({"label", "labels", "annotations"})
-"""Keys of the first object of a JSON list: Label Studio's tasks (`data`) and JSON-MIN
-rows (`annotator`, `annotation_id`); doccano's examples (`label`, `labels`, or 1.0.x's
-`annotations` beside a `text` with no `data`)."""
+"""Keys of the objects of a JSON list: Label Studio's tasks (`data`) and JSON-MIN rows
+(`annotator`, `annotation_id`); doccano's examples (`label`, `labels`, or 1.0.x's
+`annotations` beside a `text` with no `data`). An object with neither (a task nobody
+labelled, an example without labels) says nothing; the next ones may."""
+_LEADING_ITEMS = 50
 
 
-def _first_item(body: str | bytes) -> Any:
-    """The first item of a JSON list, read alone: a prefix of the file is decoded, larger
-    each time the item does not end inside it, so a long first text costs one more read
-    and a large file is not parsed twice."""
+def _leading_items(body: str | bytes) -> Iterator[Any]:
+    """The first items of a JSON list, read alone: a prefix of the file is decoded, larger
+    each time the first item does not end inside it (so a long first text costs one more
+    read and a large file is not parsed twice), then up to `_LEADING_ITEMS` items that end
+    inside that prefix."""
     decoder = json.JSONDecoder()
     size = 1 << 16
     while True:
         part = body[:size]
         text = part if isinstance(part, str) else part.decode("utf-8", "replace")
-        start = text.find("[") + 1
-        while start < len(text) and text[start].isspace():
-            start += 1
+        position = text.find("[") + 1
+        found = 0
         try:
-            return decoder.raw_decode(text, start)[0]
+            while found < _LEADING_ITEMS:
+                while position < len(text) and (text[position].isspace() or text[position] == ","):
+                    position += 1
+                item, position = decoder.raw_decode(text, position)
+                found += 1
+                yield item
+            return
         except RecursionError:  # nested too deeply: the parser says so
-            return None
+            return
         except ValueError:
-            if size >= len(body):
-                return None
+            if found or size >= len(body):
+                return
             size *= 8
 
 
@@ -113,10 +121,12 @@ def detect_kind(path: Path, body: str | bytes) -> LabelFileKind:
     if path.suffix.lower() == ".jsonl" or not start.startswith(("[", "{")):
         return "doccano"
     if start.startswith("["):
-        item = _first_item(body)
-        keys = item.keys() if isinstance(item, dict) else set()
-        if _DOCCANO_KEYS & keys and not _LABEL_STUDIO_KEYS & keys:
-            return "doccano"  # doccano's JSON export: examples with text and labels
+        for item in _leading_items(body):
+            keys = item.keys() if isinstance(item, dict) else set()
+            if _LABEL_STUDIO_KEYS & keys:
+                return "labelstudio"
+            if _DOCCANO_KEYS & keys:
+                return "doccano"  # doccano's JSON export: examples with text and labels
         return "labelstudio"
     # one task, or JSON Lines: a line that starts an object
     lines = "\n{" in body.strip() if isinstance(body, str) else b"\n{" in body.strip()
