@@ -69,6 +69,10 @@ def test_one_prepare_gives_the_whole_bundle(
         assert archive.read(names[0]) == bundle.files[names[0]]
     assert card["rows"] > 0
     assert 'license: "cc-by-4.0"' in bundle.files["README.md"].decode()
+    # The preview: the card's Markdown, then its YAML header as YAML.
+    (header,) = [c for c in app.code if c.language == "yaml"]
+    assert header.value.startswith("language:") and 'license: "cc-by-4.0"' in header.value
+    assert by_label(app.selectbox, "Aggregated label (wide shape)").disabled  # long shape
     # Nothing was left in the temporary directory.
     assert list(temp_root.iterdir()) == []
     # Another rerun (a download, any other widget) keeps every button.

@@ -356,6 +356,16 @@ def card_state(text: str) -> CardState:
     return "written" if digest == mark["digest"] else "edited"
 
 
+def card_parts(text: str) -> tuple[str, str]:
+    """A card's YAML header (between its `---` lines) and the Markdown after it, for a
+    preview that shows each as what it is."""
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 3)
+        if end != -1:
+            return text[4:end], _MARK.sub("", text[end + 5 :], count=1).lstrip("\n")
+    return "", text
+
+
 def card_paths(export_path: Path, *, folder: bool = False) -> tuple[Path, Path]:
     """`data.csv` → `data.card.md`, `data.card.json` in the same directory. With `folder`
     (an export into a folder of its own) the Markdown card is the folder's `README.md`, so

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 import storage
 from annotate.core.errors import SourceDeskError
 from annotate.exports import FORMATS, SHAPES, ExportFilters, ExportOptions
+from annotate.exports.card import card_parts
 from annotate.exports.options import INTERCHANGE, hub_licenses
 from ui import session
 from ui.markup import label, literal
@@ -109,7 +110,10 @@ def _options(db: storage.Database) -> ExportOptions:
         key="exp_revisions",
     )
     aggregation = st.selectbox(
-        "Aggregated label (wide shape)", ["majority", "dawid_skene"], key="exp_aggregation"
+        "Aggregated label (wide shape)",
+        ["majority", "dawid_skene"],
+        disabled=shape != "wide" or interchange,
+        key="exp_aggregation",
     )
     card_license = st.selectbox(
         "License (the dataset card's)",
@@ -206,5 +210,9 @@ def _downloads(bundle: Bundle) -> None:
             key=f"exp_dl_{i}",
         )
     if bundle.card is not None:
+        header, body = card_parts(bundle.card)
         with st.expander("Dataset card"):
-            st.markdown(literal(bundle.card))
+            st.markdown(literal(body))
+            if header:
+                st.caption("Its YAML header, which the Hugging Face Hub reads:")
+                st.code(header, language="yaml")
