@@ -26,7 +26,7 @@ from annotate import interchange
 from annotate.core.models import AdjudicationInput, User
 from annotate.core.taxonomy import RatingScale, Taxonomy, scale_preset
 from annotate.documents import ParsedDocument
-from annotate.interchange.labels import csv_delimiter
+from annotate.interchange.labels import csv_records
 from storage.adjudications import adjudicate
 from storage.bulk import (
     NewLabel,
@@ -114,8 +114,7 @@ def detect_kind(path: Path, body: str | bytes) -> LabelFileKind:
     head = body[:4096] if isinstance(body, str) else body[:4096].decode("utf-8", "replace")
     start = head.lstrip()[:200]
     if path.suffix.lower() in (".csv", ".tsv"):
-        first = start.splitlines()[0] if start else ""
-        names = {n.strip().strip('"').lower() for n in first.split(csv_delimiter(first))}
+        names = {n.strip().lower() for n in csv_records(head.lstrip())[0]}
         labelstudio = {"annotator", "annotation_id", "source_type"} & names
         return "labelstudio-csv" if labelstudio else "doccano-csv"
     if path.suffix.lower() == ".jsonl" or not start.startswith(("[", "{")):

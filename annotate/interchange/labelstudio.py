@@ -147,14 +147,14 @@ def task(
 ) -> dict[str, Any]:
     """A task from a statement row, its labels (dicts with user (the integer id in the
     export), source_type, also_cites (list), confidence, note, skipped, suggested_type,
-    suggestion_version (optional), labelled_at, created_at (optional)) and the editor's
-    final label if any (same keys, user the editor's id)."""
+    suggestion_version (optional), labelled_at (last revision), created_at (first save))
+    and the editor's final label if any (same keys but created_at, user the editor's id)."""
     annotations = [
         {
             "completed_by": label["user"],
             "was_cancelled": bool(label["skipped"]),
             "ground_truth": False,
-            "created_at": label.get("created_at") or label["labelled_at"],
+            "created_at": label["created_at"],
             "updated_at": label["labelled_at"],
             "result": _result(label, scale),
         }
@@ -323,11 +323,10 @@ class _Reading:
             problems.append(f"{where}: field result: expected a list")
             return None
         get = annotation.get
-        who = get("completed_by", get("annotator"))
-        named = get("annotator")
-        if isinstance(named, str) and named.strip():
-            who = named
-        person = self.makers.name(annotator_name(who, self.users), True)
+        named = get("annotator")  # JSON-MIN's name, when it has one, is the clearest
+        if not (isinstance(named, str) and named.strip()):
+            named = get("completed_by", named)
+        person = self.person(named)
         controls = [
             (r.get("from_name"), r.get("value")) if isinstance(r, dict) else r for r in results
         ]
@@ -369,12 +368,13 @@ class _Reading:
         if not isinstance(item.get("text"), str):
             problems.append(f"{where}: field text: missing or not a string")
             return
-        if ("label" in item or "labels" in item) and not self._is_annotation(item):
+        annotation = any(item.get(k) not in (None, "") for k in ("annotator", "annotation_id"))
+        if ("label" in item or "labels" in item) and not annotation:
             problems.append(f"{where}: a doccano example (`label`, no `data`): use --kind doccano")
             return
         labels = []
         controls = {k: v for k, v in item.items() if k in CONTROLS and v not in (None, "")}
-        if self._is_annotation(item):
+        if annotation:
             self.annotated += 1
             given = {k for k, v in item.items() if v not in (None, "")}
             others = given - {"text", "meta", *MIN_KEYS, *CONTROLS}
@@ -383,8 +383,7 @@ class _Reading:
             else:
                 self.unread.append((where, others))
         if controls:
-            named = annotator_name(item.get("annotator"), self.users)
-            fields: dict[str, Any] = {"annotator": self.makers.name(named, True)}
+            fields: dict[str, Any] = {"annotator": self.person(item.get("annotator"))}
             for name, value in controls.items():
                 if isinstance(value, str) and value.startswith("{"):
                     value = _embedded_json(value, value)
@@ -401,9 +400,10 @@ class _Reading:
         data = {k: v for k, v in item.items() if k not in CONTROLS and k not in MIN_KEYS}
         self.statement(where, data, labels)
 
-    @staticmethod
-    def _is_annotation(item: dict[str, Any]) -> bool:
-        return any(item.get(key) not in (None, "") for key in ("annotator", "annotation_id"))
+    def person(self, who: Any) -> str:
+        """Who made a label, from `completed_by` or `annotator` (`annotator_name`), else
+        `--user` (`Makers`)."""
+        return self.makers.name(annotator_name(who, self.users), True)
 
     def finish(self) -> ImportPlan:
         """The file's problems: labels that name no one, and JSON-MIN annotations with none

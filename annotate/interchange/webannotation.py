@@ -78,7 +78,7 @@ def annotation(
         "type": "Annotation",
         "motivation": "classifying",
         "creator": {"type": "Person", "nickname": label["annotator"]},
-        "created": utc_stamp(label.get("created_at") or label["labelled_at"]),
+        "created": utc_stamp(label["created_at"]),
         "modified": utc_stamp(label["labelled_at"]),
         "body": bodies,
         "target": {
